@@ -65,6 +65,8 @@ interface Group {
   rebalanceTimer: NodeJS.Timeout | null;
   /** While set, an Empty group's first rebalance waits for more members (group.initial.rebalance.delay.ms). */
   initialDelayTimer: NodeJS.Timeout | null;
+  /** Why the current rebalance happens; logged once when it completes. */
+  reasons: string[];
 }
 
 export interface CommittedOffset {
@@ -187,7 +189,6 @@ export class GroupCoordinator {
         m.awaitingSync = null;
         reply?.({ errorCode: ErrorCode.NONE, assignment: m.assignment });
       }
-      this.log.info(`group ${groupId} generation ${group.generationId} stable with ${group.members.size} member(s)`);
     });
   }
 
@@ -316,6 +317,7 @@ export class GroupCoordinator {
         pendingMemberIds: new Map(),
         rebalanceTimer: null,
         initialDelayTimer: null,
+        reasons: [],
       };
       this.groups.set(groupId, group);
     }
@@ -348,7 +350,7 @@ export class GroupCoordinator {
     }
     const wasEmpty = group.state === 'Empty';
     group.state = 'PreparingRebalance';
-    this.log.info(`group ${group.groupId} rebalancing (generation ${group.generationId}): ${reason}`);
+    group.reasons.push(reason);
     if (wasEmpty && this.options.initialRebalanceDelayMs > 0) {
       group.initialDelayTimer = setTimeout(() => {
         group.initialDelayTimer = null;
@@ -368,7 +370,9 @@ export class GroupCoordinator {
     if (group.state !== 'PreparingRebalance') return;
     this.clearTimer(group, 'initialDelayTimer');
     for (const m of [...group.members.values()]) {
-      if (!m.awaitingJoin) this.dropMember(group, m, 'did not rejoin within the rebalance timeout');
+      if (m.awaitingJoin) continue;
+      this.dropMember(group, m);
+      group.reasons.push(`member ${m.memberId} did not rejoin within the rebalance timeout`);
     }
     this.completeJoin(group);
   }
@@ -383,11 +387,13 @@ export class GroupCoordinator {
     this.clearTimer(group, 'rebalanceTimer');
     this.clearTimer(group, 'initialDelayTimer');
     group.generationId += 1;
+    const reasons = group.reasons.join('; ');
+    group.reasons = [];
     if (group.members.size === 0) {
       group.state = 'Empty';
       group.leaderId = null;
       group.protocolName = null;
-      this.log.info(`group ${group.groupId} generation ${group.generationId} is empty`);
+      this.log.info(`group ${group.groupId} rebalanced to generation ${group.generationId}, now empty (${reasons})`);
       return;
     }
     const members = [...group.members.values()];
@@ -395,7 +401,7 @@ export class GroupCoordinator {
     group.protocolName = this.electProtocol(group);
     group.state = 'CompletingRebalance';
     this.log.info(
-      `group ${group.groupId} generation ${group.generationId} protocol ${group.protocolName} leader ${group.leaderId} members [${members.map((m) => m.memberId).join(', ')}]`,
+      `group ${group.groupId} rebalanced to generation ${group.generationId} (${reasons}): protocol ${group.protocolName}, leader ${group.leaderId}, members [${members.map((m) => m.memberId).join(', ')}]`,
     );
     const roster = members.map((m) => ({
       memberId: m.memberId,
@@ -449,20 +455,21 @@ export class GroupCoordinator {
   }
 
   private removeMember(group: Group, member: Member, reason: string): void {
-    this.dropMember(group, member, reason);
+    this.dropMember(group, member);
     if (group.state === 'Stable' || group.state === 'CompletingRebalance') {
       this.prepareRebalance(group, `member ${member.memberId} ${reason}`);
+    } else {
+      group.reasons.push(`member ${member.memberId} ${reason}`);
     }
     this.maybeCompleteJoin(group);
   }
 
-  private dropMember(group: Group, member: Member, reason: string): void {
+  private dropMember(group: Group, member: Member): void {
     if (member.sessionTimer) clearTimeout(member.sessionTimer);
     member.awaitingJoin?.(this.joinError(ErrorCode.UNKNOWN_MEMBER_ID, member.memberId));
     member.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });
     group.members.delete(member.memberId);
     if (group.leaderId === member.memberId) group.leaderId = null;
-    this.log.info(`group ${group.groupId} removed member ${member.memberId}: ${reason}`);
   }
 
   private joinError(errorCode: number, memberId: string): JoinResult {
