@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import {
+  ConcurrencyError,
+  systemClock,
+  type AppendResult,
+  type Clock,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedVersion,
+  type NewEvent,
+  type StoredEvent,
+  type StreamAppend,
+} from '#domain';
+import { inTransaction } from '../postgres/pool.js';
+
+/**
+ * Serialises appends to the log. Held from just before the first insert until commit,
+ * it makes commit order equal position order: a transaction that took position N has
+ * committed (and become visible) before any transaction can take N + 1.
+ *
+ * Why: with a plain sequence, transaction A can take position 10, transaction B 11,
+ * and B commit first; a reader that has already seen 11 moves its checkpoint past 10
+ * and never sees A's event (the "ordering trap" in DESIGN.md). Under this lock every
+ * reader can simply follow global_position with no gap detection or waiting.
+ * Throughput comes from putting many events in one transaction, not from parallel commits.
+ */
+const LOG_APPEND_LOCK = 0x6c6f6721; // "log!"
+
+interface EventRow {
+  global_position: string;
+  event_id: string;
+  stream_id: string;
+  stream_version: number;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+const COLUMNS = 'global_position, event_id, stream_id, stream_version, type, data, metadata, recorded_at';
+
+function toStored(row: EventRow): StoredEvent {
+  return {
+    eventId: row.event_id,
+    globalPosition: Number(row.global_position),
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    recordedAt: row.recorded_at,
+  };
+}
+
+function versionMatches(expected: ExpectedVersion, actual: number): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no_stream') return actual === 0;
+  return expected === actual;
+}
+
+export class PostgresEventStore implements EventStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async append(streamId: string, events: readonly NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    const [result] = await this.appendMany([{ streamId, events, expectedVersion }]);
+    return result!;
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    if (appends.length === 0) return [];
+    if (new Set(appends.map((a) => a.streamId)).size !== appends.length) {
+      throw new Error('appendMany takes each stream at most once');
+    }
+    const recordedAt = this.clock.now();
+    return inTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_APPEND_LOCK]);
+      const streamIds = appends.map((a) => a.streamId);
+      const { rows: versions } = await client.query<{ stream_id: string; version: number }>(
+        'SELECT stream_id, max(stream_version)::int AS version FROM events WHERE stream_id = ANY($1) GROUP BY stream_id',
+        [streamIds],
+      );
+      const current = new Map(versions.map((v) => [v.stream_id, v.version]));
+      const rows = { ids: [] as string[], streams: [] as string[], versions: [] as number[], types: [] as string[], data: [] as string[], metadata: [] as string[] };
+      const ends: { streamVersion: number; lastIndex: number }[] = [];
+      for (const append of appends) {
+        const actual = current.get(append.streamId) ?? 0;
+        if (!versionMatches(append.expectedVersion, actual)) {
+          throw new ConcurrencyError(append.streamId, append.expectedVersion, actual);
+        }
+        append.events.forEach((e, i) => {
+          rows.ids.push(e.eventId ?? randomUUID());
+          rows.streams.push(append.streamId);
+          rows.versions.push(actual + i + 1);
+          rows.types.push(e.event.type);
+          rows.data.push(JSON.stringify((e.event as { data?: unknown }).data ?? {}));
+          rows.metadata.push(JSON.stringify(e.metadata));
+        });
+        ends.push({ streamVersion: actual + append.events.length, lastIndex: rows.ids.length - 1 });
+      }
+      if (rows.ids.length === 0) {
+        const head = await this.headPositionWith(client);
+        return ends.map((end) => ({ streamVersion: end.streamVersion, globalPosition: head }));
+      }
+      const { rows: inserted } = await client.query<{ global_position: string }>(
+        `INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata, recorded_at)
+         SELECT id, stream, version, type, data, metadata, $7
+         FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[])
+              WITH ORDINALITY AS e(id, stream, version, type, data, metadata, n)
+         ORDER BY n
+         RETURNING global_position`,
+        [rows.ids, rows.streams, rows.versions, rows.types, rows.data, rows.metadata, recordedAt],
+      );
+      const positions = inserted.map((r) => Number(r.global_position)).sort((a, b) => a - b);
+      return ends.map((end) => ({
+        streamVersion: end.streamVersion,
+        globalPosition: end.lastIndex >= 0 ? positions[end.lastIndex]! : positions[0]! - 1,
+      }));
+    }).catch((error: unknown) => {
+      throw translate(error);
+    });
+  }
+
+  async readStream(streamId: string, afterVersion = 0): Promise<StoredEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version`,
+      [streamId, afterVersion],
+    );
+    return rows.map(toStored);
+  }
+
+  async readAll(afterPosition: number, limit: number): Promise<StoredEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
+      [afterPosition, limit],
+    );
+    return rows.map(toStored);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.headPositionWith(this.pool);
+  }
+
+  private async headPositionWith(db: pg.Pool | pg.PoolClient): Promise<number> {
+    const { rows } = await db.query<{ head: string | null }>('SELECT max(global_position) AS head FROM events');
+    return Number(rows[0]?.head ?? 0);
+  }
+}
+
+/**
+ * The version check runs under the append lock, so a unique violation can only come
+ * from a caller reusing an event id: report it as the conflict it is.
+ */
+function translate(error: unknown): unknown {
+  if (error instanceof ConcurrencyError) return error;
+  const pgError = error as { code?: string; constraint?: string };
+  if (pgError.code === '23505' && pgError.constraint === 'events_event_id_key') {
+    return new Error('an event with this id was already appended', { cause: error });
+  }
+  return new Error(`event store append failed: ${(error as Error).message}`, { cause: error });
+}
