@@ -220,8 +220,8 @@ describe('rollout decider', () => {
       expect(error.details).toEqual({ rolloutId: 'r1', missing: 1 });
     });
     it('rejects pausing a rollout that is rolling back', () => {
-      given(rolloutDecider, aborting).when(pause).thenRejects('ROLLOUT_FINISHED', /cannot pause rollout r1 while it is Aborting/);
-      given(rolloutDecider, failing).when(pause).thenRejects('ROLLOUT_FINISHED', /while it is Aborting/);
+      given(rolloutDecider, aborting).when(pause).thenRejects('ROLLOUT_INVALID_PHASE', /cannot pause rollout r1 while it is Aborting/);
+      given(rolloutDecider, failing).when(pause).thenRejects('ROLLOUT_INVALID_PHASE', /while it is Aborting/);
     });
     it.each<[string, RolloutEvent[]]>([
       ['Progressing', progressing],
@@ -252,17 +252,21 @@ describe('rollout decider', () => {
       expect(error.details).toEqual({ rolloutId: 'r1', missing: 1 });
     });
     it('rejects promoting a rollout that is rolling back', () => {
-      given(rolloutDecider, aborting).when(promote()).thenRejects('ROLLOUT_FINISHED', /aborting and cannot be promoted/);
+      given(rolloutDecider, aborting).when(promote()).thenRejects('ROLLOUT_INVALID_PHASE', /aborting and cannot be promoted/);
     });
   });
 
   describe('AbortRollout', () => {
     it.each<[string, RolloutEvent[]]>([
-      ['AwaitingApproval', awaitingApproval],
       ['Progressing', progressing],
       ['Paused', pausedPhase],
     ])('asks to abort a rollout that is %s', (_phase, history) => {
       given(rolloutDecider, history).when(abort()).then([abortRequested()]);
+    });
+    it('ends a rollout still awaiting approval at once: no cluster was touched, nothing to roll back', () => {
+      given(rolloutDecider, awaitingApproval)
+        .when(abort())
+        .then([abortRequested(), aborted]);
     });
     it('records the rollout that supersedes this one', () => {
       given(rolloutDecider, progressing).when(abort('superseded by r2', 'r2')).then([abortRequested('superseded by r2', 'r2')]);
@@ -303,7 +307,7 @@ describe('rollout decider', () => {
       ['AwaitingApproval', awaitingApproval],
       ['Aborting', aborting],
     ])('rejects completing a rollout that is %s', (phase, history) => {
-      given(rolloutDecider, history).when(complete).thenRejects('ROLLOUT_FINISHED', new RegExp(`cannot complete while ${phase}`));
+      given(rolloutDecider, history).when(complete).thenRejects('ROLLOUT_INVALID_PHASE', new RegExp(`cannot complete while ${phase}`));
     });
   });
 
@@ -325,7 +329,7 @@ describe('rollout decider', () => {
       ['Paused', pausedPhase],
       ['AwaitingApproval', awaitingApproval],
     ])('rejects finishing a rollback of a rollout that is %s', (phase, history) => {
-      given(rolloutDecider, history).when(finishRollback).thenRejects('ROLLOUT_FINISHED', new RegExp(`rollout r1 is ${phase}, not rolling back`));
+      given(rolloutDecider, history).when(finishRollback).thenRejects('ROLLOUT_INVALID_PHASE', new RegExp(`rollout r1 is ${phase}, not rolling back`));
     });
   });
 

@@ -132,7 +132,7 @@ function decide(command: RolloutCommand, state: RolloutState): RolloutEvent[] {
         });
       }
       if (state.phase !== 'Progressing') {
-        throw new DomainError('ROLLOUT_FINISHED', `cannot pause rollout ${rolloutId} while it is ${state.phase}`, {
+        throw new DomainError('ROLLOUT_INVALID_PHASE', `cannot pause rollout ${rolloutId} while it is ${state.phase}`, {
           rolloutId,
           phase: state.phase,
         });
@@ -158,7 +158,7 @@ function decide(command: RolloutCommand, state: RolloutState): RolloutEvent[] {
         });
       }
       if (state.phase === 'Aborting') {
-        throw new DomainError('ROLLOUT_FINISHED', `rollout ${rolloutId} is aborting and cannot be promoted`, { rolloutId });
+        throw new DomainError('ROLLOUT_INVALID_PHASE', `rollout ${rolloutId} is aborting and cannot be promoted`, { rolloutId });
       }
       return [{ type: 'RolloutPromoted', data: { rolloutId, actor: command.data.actor, full: command.data.full, at } }];
     }
@@ -169,7 +169,11 @@ function decide(command: RolloutCommand, state: RolloutState): RolloutEvent[] {
         throw new DomainError('ROLLOUT_REASON_REQUIRED', 'an abort needs a reason, for the audit trail');
       }
       if (state.phase === 'Aborting') return [];
-      return [{ type: 'RolloutAbortRequested', data: { rolloutId, actor, reason, supersededBy, at } }];
+      const requested: RolloutEvent = { type: 'RolloutAbortRequested', data: { rolloutId, actor, reason, supersededBy, at } };
+      // Nothing has touched a cluster before approval, so there is nothing to roll back.
+      return state.phase === 'AwaitingApproval'
+        ? [requested, { type: 'RolloutAborted', data: { rolloutId, reason, at } }]
+        : [requested];
     }
     case 'FailRollout': {
       notFinished(state, rolloutId, 'fail');
@@ -180,7 +184,7 @@ function decide(command: RolloutCommand, state: RolloutState): RolloutEvent[] {
     case 'CompleteRollout': {
       notFinished(state, rolloutId, 'complete');
       if (state.phase !== 'Progressing') {
-        throw new DomainError('ROLLOUT_FINISHED', `rollout ${rolloutId} cannot complete while ${state.phase}`, {
+        throw new DomainError('ROLLOUT_INVALID_PHASE', `rollout ${rolloutId} cannot complete while ${state.phase}`, {
           rolloutId,
           phase: state.phase,
         });
@@ -190,7 +194,7 @@ function decide(command: RolloutCommand, state: RolloutState): RolloutEvent[] {
     case 'FinishRollback': {
       notFinished(state, rolloutId, 'finish the rollback of');
       if (state.phase !== 'Aborting' || state.failure === null) {
-        throw new DomainError('ROLLOUT_FINISHED', `rollout ${rolloutId} is ${state.phase}, not rolling back`, {
+        throw new DomainError('ROLLOUT_INVALID_PHASE', `rollout ${rolloutId} is ${state.phase}, not rolling back`, {
           rolloutId,
           phase: state.phase,
         });

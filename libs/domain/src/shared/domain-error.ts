@@ -33,6 +33,7 @@ export const DomainErrorKinds = {
   ROLLOUT_STRATEGY_INVALID: 'validation',
   ROLLOUT_KIND_MISMATCH: 'rule',
   ROLLOUT_FINISHED: 'rule',
+  ROLLOUT_INVALID_PHASE: 'rule',
   ROLLOUT_NOT_PAUSED: 'rule',
   ROLLOUT_AWAITING_APPROVAL: 'rule',
   ROLLOUT_NOT_AWAITING_APPROVAL: 'rule',
