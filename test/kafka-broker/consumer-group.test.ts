@@ -126,6 +126,13 @@ describe('Kafka test broker: consumer groups with kafkajs', () => {
     await c2.subscribe({ topic, fromBeginning: true });
     await c2.run({ eachMessage: async (p) => void second.push(recordOf('c2', p)) });
     await waitFor('5 new messages', () => second.length >= 5);
+    const admin = kafka.admin();
+    await admin.connect();
+    const { groups } = await admin.describeGroups(['resumers']);
+    await admin.disconnect();
+    expect(groups[0]).toMatchObject({ groupId: 'resumers', state: 'Stable', protocolType: 'consumer' });
+    expect(groups[0]!.members).toHaveLength(1);
+    expect(groups[0]!.members[0]!.memberAssignment.length).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 300));
     expect(second.map((r) => r.offset)).toEqual([10, 11, 12, 13, 14]);
     expect(second.map((r) => r.value)).toEqual(['second-0', 'second-1', 'second-2', 'second-3', 'second-4']);

@@ -93,4 +93,44 @@ describe('Kafka test broker: produce and fetch with kafkajs', () => {
     await producer.send({ topic: 'acks', acks: -1, messages: [{ value: 'all' }] });
     await waitFor('both acks messages stored', () => (broker.topics().find((t) => t.name === 'acks')?.partitions.reduce((n, p) => n + p.highWatermark, 0) ?? 0) === 2);
   });
+
+  it('parks an idle fetch for maxWaitTime and answers as soon as data arrives', async () => {
+    broker.createTopic('idle', 1);
+    const consumer = kafkaFor(broker).consumer({ groupId: 'idler', maxWaitTimeInMs: 1000 });
+    const got: number[] = [];
+    let fetches = 0;
+    consumer.on(consumer.events.FETCH, () => fetches++);
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'idle', fromBeginning: true });
+    await consumer.run({ eachMessage: async () => void got.push(Date.now()) });
+    try {
+      await waitFor('first fetch', () => fetches > 0);
+      const before = broker.requestCount('Fetch');
+      await new Promise((r) => setTimeout(r, 1500));
+      // A spinning consumer would issue hundreds of fetches in 1.5 s; a parked one two at most.
+      expect(broker.requestCount('Fetch') - before).toBeLessThanOrEqual(3);
+
+      const sentAt = Date.now();
+      await producer.send({ topic: 'idle', messages: [{ value: 'wake up' }] });
+      await waitFor('the parked fetch to deliver', () => got.length === 1);
+      expect(got[0]! - sentAt).toBeLessThan(500);
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
+  it('auto-creates topics only when allowed', async () => {
+    const strict = await startBroker({ autoCreateTopics: false });
+    const p = kafkaFor(strict).producer({ retry: { retries: 1, initialRetryTime: 50 } });
+    await p.connect();
+    try {
+      await expect(p.send({ topic: 'nope', messages: [{ value: 'x' }] })).rejects.toThrow(/does not host this topic-partition|not found|unknown/i);
+      expect(strict.topics()).toEqual([]);
+      strict.createTopic('exists', 2);
+      await p.send({ topic: 'exists', messages: [{ value: 'x' }] });
+    } finally {
+      await p.disconnect();
+      await strict.stop();
+    }
+  });
 });

@@ -90,6 +90,7 @@ export class KafkaTestBroker {
       autoCreateTopics: options.autoCreateTopics ?? true,
       defaultPartitions: options.defaultPartitions ?? 1,
       log,
+      requestCounts: new Map(),
       apis: HANDLERS.map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion })).sort((a, b) => a.apiKey - b.apiKey),
     };
   }
@@ -170,6 +171,11 @@ export class KafkaTestBroker {
 
   describeGroup(groupId: string): GroupDescription {
     return this.ctx.groups.describe(groupId);
+  }
+
+  /** How many requests of one API (by protocol name, e.g. 'Fetch') were served so far. */
+  requestCount(apiName: string): number {
+    return this.ctx.requestCounts.get(apiName) ?? 0;
   }
 
   get connectionCount(): number {

@@ -83,6 +83,7 @@ export class Connection {
       // The only flexible version implemented is ApiVersions v3: its request header (v2) ends
       // in tagged fields, but its response header stays v0 so old clients can always parse it.
       if (apiKey === ApiKey.ApiVersions && version >= 3) r.skipTaggedFields();
+      this.broker.requestCounts.set(handler.name, (this.broker.requestCounts.get(handler.name) ?? 0) + 1);
       const body = await handler.handle(r, {
         version,
         clientId,

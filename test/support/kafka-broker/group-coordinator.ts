@@ -136,6 +136,7 @@ export class GroupCoordinator {
 
     return new Promise<JoinResult>((resolve) => {
       let member = group.members.get(memberId);
+      const isNew = !member;
       if (!member) {
         member = {
           memberId,
@@ -163,6 +164,7 @@ export class GroupCoordinator {
       member.awaitingJoin = resolve;
       this.touch(group, member);
       if (group.state !== 'PreparingRebalance') this.prepareRebalance(group, `member ${memberId} joined`);
+      else if (isNew) group.reasons.push(`member ${memberId} joined`);
       this.maybeCompleteJoin(group);
     });
   }

@@ -15,6 +15,8 @@ export interface BrokerContext {
   autoCreateTopics: boolean;
   defaultPartitions: number;
   log: BrokerLogger;
+  /** Requests served per API name, for tests asserting that idle clients do not spin. */
+  requestCounts: Map<string, number>;
   /** Version ranges advertised in ApiVersions; filled from the handler table. */
   apis: { apiKey: number; minVersion: number; maxVersion: number }[];
 }
