@@ -68,6 +68,7 @@ export interface ClusterStats {
 }
 
 const REASONS: Record<number, ApiError['reason']> = {
+  409: 'Conflict',
   429: 'TooManyRequests',
   500: 'InternalError',
   502: 'InternalError',
