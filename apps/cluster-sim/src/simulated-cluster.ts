@@ -286,6 +286,9 @@ export class SimulatedCluster {
         res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
         return;
       }
+      // Like a real cluster's system:public-info-viewer: the version is public (the
+      // gcloud kubectl dispatcher asks for it without credentials to pick a kubectl).
+      if (url.pathname === '/version' && req.method === 'GET') return sendJson(res, 200, SIMULATED_KUBE_VERSION);
       this.authenticate(req);
       const method = req.method ?? 'GET';
       const failure = this.failures.find((f) => f.remaining > 0 && (!f.methods || f.methods.includes(method)));
