@@ -133,4 +133,20 @@ describe('Kafka test broker: produce and fetch with kafkajs', () => {
       await strict.stop();
     }
   });
+
+  it('delivers a batch larger than the consumer’s per-partition fetch limit (KIP-74)', async () => {
+    const big = 'x'.repeat(3 * 1024 * 1024);
+    await producer.send({ topic: 'big', messages: [{ value: big }, { value: 'small' }] });
+    const consumer = kafkaFor(broker).consumer({ groupId: 'big-reader', maxWaitTimeInMs: 200, maxBytesPerPartition: 1024 * 1024 });
+    const sizes: number[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'big', fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void sizes.push(message.value?.length ?? 0) });
+    try {
+      await waitFor('both messages', () => sizes.length >= 2);
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(sizes.sort((a, b) => a - b)).toEqual([5, big.length]);
+  });
 });

@@ -47,15 +47,14 @@ export class Connection {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     while (this.pendingBytes >= 4) {
-      const head = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-      const size = head.readInt32BE(0);
+      if (this.pending[0]!.length < 4) this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
+      const size = this.pending[0]!.readInt32BE(0);
       if (size < MIN_FRAME_BYTES || size > MAX_FRAME_BYTES) {
         return this.malformed(`frame size ${size} outside [${MIN_FRAME_BYTES}, ${MAX_FRAME_BYTES}]`);
       }
-      if (head.length < 4 + size) {
-        this.pending = [head];
-        return;
-      }
+      // Join chunks only once the whole frame is here, so a big frame costs one copy, not one per chunk.
+      if (this.pendingBytes < 4 + size) return;
+      const head = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
       const frame = head.subarray(4, 4 + size);
       const rest = head.subarray(4 + size);
       this.pending = rest.length > 0 ? [rest] : [];
