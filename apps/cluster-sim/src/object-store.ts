@@ -23,8 +23,8 @@ export interface Watcher {
   send(type: WatchEventType, object: KubeObject): void;
 }
 
-/** How many past events a cluster keeps for watches resuming from a resourceVersion. */
-const HISTORY = 2000;
+/** How many past events a cluster keeps, by default, for watches resuming from a resourceVersion. */
+export const DEFAULT_WATCH_HISTORY = 2000;
 
 /**
  * The state of one simulated cluster, like etcd behind one API server: a single
@@ -41,6 +41,8 @@ export class ObjectStore {
   private nextClusterIp = 10;
   /** Called after every committed change to a Deployment's spec or existence. */
   onDeploymentChange: (key: string) => void = () => {};
+
+  constructor(private readonly historySize = DEFAULT_WATCH_HISTORY) {}
 
   get resourceVersion(): string {
     return String(this.rv);
@@ -213,7 +215,7 @@ export class ObjectStore {
 
   private record(event: StoredEvent): void {
     this.history.push(event);
-    if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
+    if (this.history.length > this.historySize) this.history.splice(0, this.history.length - this.historySize);
     for (const w of this.watchers) deliver(w, event);
   }
 

@@ -23,6 +23,8 @@ export interface SimulatedClusterOptions {
   readonly token?: string;
   /** Per-cluster override of the fleet's msPerReplica. */
   readonly msPerReplica?: number;
+  /** Events kept for watch resumption; older resourceVersions get 410 Expired (default 2000). */
+  readonly watchHistory?: number;
 }
 
 /** TLS material of a cluster: its serving certificate and the CA that signs it and client certificates. */
@@ -90,7 +92,7 @@ const PATCH_TYPES = [
  * auth, discovery for kubectl), a simulated Deployment controller, and faults.
  */
 export class SimulatedCluster {
-  readonly store = new ObjectStore();
+  readonly store: ObjectStore;
   readonly controller: DeploymentController;
   readonly token: string;
   readonly stats: ClusterStats = { requests: 0, byStatus: {}, watchesOpened: 0 };
@@ -109,6 +111,7 @@ export class SimulatedCluster {
     options: SimulatedClusterOptions = {},
     private readonly tls: ClusterTls | null = null,
   ) {
+    this.store = new ObjectStore(options.watchHistory);
     this.token = options.token ?? randomBytes(24).toString('base64url');
     this.boundPort = options.port ?? 0;
     this.host = options.host ?? '127.0.0.1';

@@ -23,6 +23,8 @@ export interface FleetOptions {
    * for client-certificate kubeconfigs.
    */
   readonly tls?: boolean;
+  /** Events each cluster keeps for watch resumption (default 2000). */
+  readonly watchHistory?: number;
 }
 
 const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -90,7 +92,12 @@ export class SimulatedFleet {
         timing: () => (this.progressDeadlineMs === undefined ? { msPerReplica: this.msPerReplica } : { msPerReplica: this.msPerReplica, progressDeadlineMs: this.progressDeadlineMs }),
         podFault: (clusterName, image) => findPodFault(this.imageFaults, clusterName, image),
       },
-      { ...opts, ...(port !== undefined ? { port } : {}), host: opts.host ?? this.options.host ?? '127.0.0.1' },
+      {
+        ...(this.options.watchHistory !== undefined ? { watchHistory: this.options.watchHistory } : {}),
+        ...opts,
+        ...(port !== undefined ? { port } : {}),
+        host: opts.host ?? this.options.host ?? '127.0.0.1',
+      },
       this.tls,
     );
     this.members.set(name, cluster);
