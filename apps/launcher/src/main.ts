@@ -1,0 +1,72 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { migrations } from '../../../migrations/index.js';
+import { createApiApp } from '../../api/src/create-api-app.js';
+import { createWorkerApp } from '../../worker/src/create-worker-app.js';
+import { loadConfig } from '#infra/config/circle-config.js';
+import { createLogger } from '#infra/logging/logger.js';
+import { runMigrations } from '#infra/postgres/migrate.js';
+import { createPool } from '#infra/postgres/pool.js';
+import { resolveDatabase } from './database.js';
+
+/**
+ * One entry point for every way circle runs: `npm start` (API and worker in one
+ * process, embedded PostgreSQL unless DATABASE_URL is set) and the containers of
+ * docker-compose (CIRCLE_ROLE=api or worker).
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const database = await resolveDatabase(config, logger);
+  const applied = await runMigrations(database.url, migrations);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+
+  const pool = createPool({ databaseUrl: database.url, max: config.DATABASE_POOL_SIZE });
+  const parts: INestApplicationContext[] = [];
+  let stopping = false;
+
+  // Stop in reverse order of start: the API stops taking requests and drains, the
+  // worker finishes its in-flight handlers, then the pool closes and, last, the
+  // embedded database shuts down, so nothing is cut off mid-write.
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      for (const part of parts.reverse()) await part.close();
+      await pool.end();
+      await database.embedded?.stop();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', (s) => void shutdown(s));
+  process.on('SIGTERM', (s) => void shutdown(s));
+
+  try {
+    if (config.CIRCLE_ROLE !== 'api') {
+      parts.push(await createWorkerApp({ pool, ownsPool: false, logger }));
+      logger.info('worker started');
+    }
+    if (config.CIRCLE_ROLE !== 'worker') {
+      const api = await createApiApp({ pool, ownsPool: false, logger });
+      parts.push(api);
+      await api.listen(config.PORT, config.HOST);
+      logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API listening');
+    }
+  } catch (error) {
+    logger.fatal({ err: error }, 'start-up failed');
+    await shutdown('startup-failure');
+  }
+}
+
+main().catch(async (error: unknown) => {
+  // Before the logger exists (bad configuration) plain stderr is all there is.
+  process.stderr.write(`circle failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type pg from 'pg';
+import { systemClock, type Clock } from '#domain';
+import { PostgresEventStore } from '../event-store/postgres-event-store.js';
+import { CLOCK, EVENT_STORE, PG_POOL } from './tokens.js';
+
+export interface DatabaseModuleOptions {
+  pool: pg.Pool;
+  clock?: Clock;
+}
+
+class PoolCloser implements OnApplicationShutdown {
+  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/**
+ * The pool is created by whoever starts the process (it may be shared by the API and
+ * a worker in one process); the module that receives it owns closing it when
+ * `ownsPool` is set.
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions & { ownsPool: boolean }): DynamicModule {
+    const clock = options.clock ?? systemClock;
+    return {
+      module: DatabaseModule,
+      global: true,
+      providers: [
+        { provide: PG_POOL, useValue: options.pool },
+        { provide: CLOCK, useValue: clock },
+        { provide: EVENT_STORE, useFactory: () => new PostgresEventStore(options.pool, clock) },
+        ...(options.ownsPool ? [PoolCloser] : []),
+      ],
+      exports: [PG_POOL, CLOCK, EVENT_STORE],
+    };
+  }
+}
