@@ -22,3 +22,4 @@ export * from './rollout/strategy.js';
 export * from './rollout/rollout.commands.js';
 export * from './rollout/rollout.events.js';
 export * from './rollout/rollout.decider.js';
+export * from './ports/event-transport.port.js';
