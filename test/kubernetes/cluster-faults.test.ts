@@ -51,7 +51,7 @@ describe('fault injection and per-cluster resilience', () => {
   });
 
   it('a crashing image first looks healthy, then loses availability', async () => {
-    fleet.injectImageFault('registry.example/flaky:1.0.0', { kind: 'crash', afterMs: 150 });
+    fleet.injectImageFault('registry.example/flaky:1.0.0', { kind: 'crash', afterMs: 300 });
     const spec = workload({ application: 'flaky', image: 'registry.example/flaky:1.0.0', replicas: 2 });
     await gateway.applyWorkload(alpha, spec);
     await waitFor(() => gateway.readWorkloadStatus(alpha, spec), (s) => s!.availableReplicas === 2, 2_000, 5);
@@ -107,17 +107,18 @@ describe('fault injection and per-cluster resilience', () => {
     await dead.makeUnreachable({ mode: 'hang' });
     const spec = workload({ application: 'isolation', replicas: 1 });
 
-    const healthyStarted = Date.now();
+    let deadSettledAt = 0;
     const deadCall = gateway.applyWorkload(alpha, spec).then(
       () => 'ok',
       (e: unknown) => e as ClusterGatewayError,
-    );
-    // While alpha's calls hang until their timeouts, beta's calls go straight through.
+    ).finally(() => (deadSettledAt = Date.now()));
+    // While alpha's call hangs through its timeouts and retries (about 1 s), beta's
+    // calls go straight through: all ten are done before alpha's call even gives up.
     for (let i = 0; i < 10; i++) await gateway.applyWorkload(beta, workload({ application: 'isolation', revision: i + 1 }));
-    const healthyMs = Date.now() - healthyStarted;
-    expect(healthyMs).toBeLessThan(300);
-
+    const healthyDoneAt = Date.now();
     const deadErr = await deadCall;
+    expect(healthyDoneAt).toBeLessThan(deadSettledAt);
+
     expect(deadErr).toBeInstanceOf(ClusterGatewayError);
     expect(['CLUSTER_UNREACHABLE', 'CLUSTER_CIRCUIT_OPEN']).toContain((deadErr as ClusterGatewayError).code);
 
@@ -125,7 +126,7 @@ describe('fault injection and per-cluster resilience', () => {
     const fastStarted = Date.now();
     const open = await failure(gateway.readWorkloadStatus(alpha, spec));
     expect(open.code).toBe('CLUSTER_CIRCUIT_OPEN');
-    expect(Date.now() - fastStarted).toBeLessThan(50);
+    expect(Date.now() - fastStarted).toBeLessThan(100); // no network round trip, no timeout
 
     const report = gateway.reachability();
     expect(report.find((r) => r.cluster === 'alpha')).toMatchObject({ circuit: 'open', reachable: false });
