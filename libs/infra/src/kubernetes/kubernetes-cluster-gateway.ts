@@ -33,6 +33,8 @@ export interface KubernetesClusterGatewayOptions extends KubeClientFactoryOption
   readonly conflictAttempts?: number;
   /** Longest pause between watch reconnects. */
   readonly maxWatchBackoffMs?: number;
+  /** A watch that shows no sign of life (event or bookmark) for this long is reconnected (default 5 min). */
+  readonly watchIdleTimeoutMs?: number;
 }
 
 interface Connection {
@@ -228,7 +230,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
     const start = async (): Promise<void> => {
       if (stopped) return;
       try {
-        if (resourceVersion === null) await this.connection(cluster).resilience.breaker.execute(() => relist());
+        if (resourceVersion === null) await relist();
       } catch {
         scheduleRestart();
         return;
@@ -236,28 +238,57 @@ export class KubernetesClusterGateway implements ClusterGateway {
       if (stopped) return;
       const { clients } = this.connection(cluster);
       let expired = false;
-      controller = await clients.watch.watch(
-        path,
-        { labelSelector, allowWatchBookmarks: true, resourceVersion: resourceVersion ?? undefined },
-        (type: string, obj: V1Deployment & { code?: number }) => {
-          if (stopped) return;
-          if (type === 'ERROR') {
-            if ((obj as { code?: number }).code === 410) expired = true;
-            return;
-          }
-          resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
-          backoff = undefined;
-          if (type === 'BOOKMARK') return;
-          const status = toWorkloadStatus(cluster.name, obj);
-          onEvent(type === 'DELETED' ? { type: 'deleted', status } : { type: 'upsert', status });
-        },
-        (err: unknown) => {
-          controller = null;
-          if (stopped) return;
-          if (expired || httpStatusOf(err) === 410) resourceVersion = null;
-          scheduleRestart();
-        },
-      );
+      let finished = false;
+      let attemptController: AbortController | null = null;
+      const current = () => !stopped && !finished;
+      const finish = (expiredNow: boolean) => {
+        if (finished) return;
+        finished = true;
+        if (idle) clearTimeout(idle);
+        attemptController?.abort();
+        if (controller === attemptController) controller = null;
+        if (stopped) return;
+        if (expiredNow) resourceVersion = null;
+        scheduleRestart();
+      };
+      // A black-holed connection delivers nothing and never errors (client-node's
+      // Watch has no timeout, not even for the response headers): without a sign of
+      // life (event or bookmark) for idleMs, give up on this attempt and reconnect.
+      // The server also ends every watch after timeoutSeconds, spread like client-go.
+      const idleMs = this.options.watchIdleTimeoutMs ?? 5 * 60_000;
+      let idle: NodeJS.Timeout | null = null;
+      const alive = () => {
+        if (idle) clearTimeout(idle);
+        idle = setTimeout(() => finish(false), idleMs);
+        idle.unref();
+      };
+      alive();
+      try {
+        attemptController = await clients.watch.watch(
+          path,
+          { labelSelector, allowWatchBookmarks: true, resourceVersion: resourceVersion ?? undefined, timeoutSeconds: 300 + Math.floor(Math.random() * 300) },
+          (type: string, obj: V1Deployment & { code?: number }) => {
+            if (!current()) return;
+            alive();
+            if (type === 'ERROR') {
+              if ((obj as { code?: number }).code === 410) expired = true;
+              return;
+            }
+            resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
+            backoff = undefined;
+            if (type === 'BOOKMARK') return;
+            const status = toWorkloadStatus(cluster.name, obj);
+            onEvent(type === 'DELETED' ? { type: 'deleted', status } : { type: 'upsert', status });
+          },
+          (err: unknown) => finish(expired || httpStatusOf(err) === 410),
+        );
+      } catch {
+        finish(false);
+        return;
+      }
+      // The attempt was given up (idle, stop) while the request was still pending.
+      if (!current()) attemptController.abort();
+      else controller = attemptController;
     };
 
     await relist().catch((e: unknown) => {
