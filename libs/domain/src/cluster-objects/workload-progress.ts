@@ -1,7 +1,16 @@
-import type { WorkloadStatus } from '../ports/cluster-gateway.port.js';
-
 /** Where a Deployment's rollout stands, judged the way `kubectl rollout status` does. */
 export type WorkloadProgress = 'progressing' | 'complete' | 'failed';
+
+/** The Deployment fields the verdict depends on (a subset of the port's WorkloadStatus). */
+export interface WorkloadProgressInput {
+  readonly generation: number;
+  readonly observedGeneration: number;
+  readonly desiredReplicas: number;
+  readonly replicas: number;
+  readonly updatedReplicas: number;
+  readonly availableReplicas: number;
+  readonly conditions: readonly { readonly type: string; readonly status: string; readonly reason?: string }[];
+}
 
 /**
  * Complete means: the controller has seen the latest spec (observedGeneration ≥
@@ -13,12 +22,7 @@ export type WorkloadProgress = 'progressing' | 'complete' | 'failed';
  * Example: desired 4, replicas 5, updated 4, available 4 — one old pod is still
  * terminating, so the rollout is progressing, not complete.
  */
-export function workloadProgress(
-  status: Pick<
-    WorkloadStatus,
-    'generation' | 'observedGeneration' | 'desiredReplicas' | 'replicas' | 'updatedReplicas' | 'availableReplicas' | 'conditions'
-  >,
-): WorkloadProgress {
+export function workloadProgress(status: WorkloadProgressInput): WorkloadProgress {
   const progressing = status.conditions.find((c) => c.type === 'Progressing');
   if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') return 'failed';
   if (status.observedGeneration < status.generation) return 'progressing';
