@@ -97,7 +97,7 @@ describe('handleCommand', () => {
     expect((await store.readStream(STREAM)).map((e) => e.type)).toEqual(['ApplicationCreated', 'ApplicationUpdated']);
   });
 
-  it('appends nothing and returns globalPosition null when the decider emits no events', async () => {
+  it('appends nothing and returns the position of the event that already recorded it when the decider emits no events', async () => {
     const store = new FakeEventStore();
     await handleCommand(store, applicationDecider, STREAM, create, metadata);
 
@@ -107,7 +107,7 @@ describe('handleCommand', () => {
       events: [],
       state: applicationDecider.evolve(applicationDecider.initialState(), created),
       streamVersion: 1,
-      globalPosition: null,
+      globalPosition: 1,
     });
     expect(store.appendCalls).toHaveLength(1);
     expect(store.events).toHaveLength(1);

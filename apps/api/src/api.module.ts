@@ -1,17 +1,35 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
 import { DatabaseModule, type DatabaseModuleOptions } from '#infra/nest/database.module.js';
+import type { Logger } from '#infra/logging/logger.js';
+import { ApplicationsModule } from './applications/applications.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { CommonModule } from './common/common.module.js';
+import { ProblemDetailsFilter } from './common/problem-details.filter.js';
+import { createValidationPipe } from './common/validation.js';
 import { HealthModule } from './health/health.module.js';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
 
 export interface ApiModuleOptions extends DatabaseModuleOptions {
   ownsPool: boolean;
 }
 
+/** The resource modules; each owns its controller, commands and queries. */
+export const RESOURCE_MODULES = [ApplicationsModule];
+
 @Module({})
 export class ApiModule {
-  static forRoot(options: ApiModuleOptions): DynamicModule {
+  static forRoot(options: ApiModuleOptions & { logger: Logger }): DynamicModule {
+    const { logger, ...database } = options;
     return {
       module: ApiModule,
-      imports: [DatabaseModule.forRoot(options), HealthModule],
+      imports: [DatabaseModule.forRoot(database), CqrsModule.forRoot(), CommonModule, AuthModule, HealthModule, ...RESOURCE_MODULES],
+      providers: [
+        { provide: APP_FILTER, useValue: new ProblemDetailsFilter(logger) },
+        { provide: APP_PIPE, useValue: createValidationPipe() },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+      ],
     };
   }
 }

@@ -1,22 +1,75 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import type { Logger } from '#infra/logging/logger.js';
 import { PinoNestLogger } from '#infra/nest/pino-nest-logger.js';
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
+import { bootstrapAdminToken } from './auth/bootstrap-admin.js';
+import { TokenService } from './auth/token.service.js';
+import { sendProblem, toProblem } from './common/problem-details.filter.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ApiAppOptions extends ApiModuleOptions {
+  logger: Logger;
+  /** CIRCLE_ADMIN_TOKEN; see bootstrapAdminToken. */
+  adminToken?: string;
+  /** Where the first-start admin token is printed (tests capture it). */
+  print?: (line: string) => void;
+}
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('circle')
+    .setDescription(
+      'Release management for many Kubernetes clusters. Every write is an event in an append-only log; ' +
+        'errors are application/problem+json (RFC 9457) with a stable `code`.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API token (viewer, deployer, release-manager or admin).' })
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
 
 /**
- * Builds the HTTP app without listening, so tests drive the same app over real HTTP
- * (supertest against `app.getHttpServer()` after `listen(0)`) that production serves.
+ * Builds the HTTP app without listening, so tests drive over real HTTP exactly the app
+ * production serves.
  */
-export async function createApiApp(options: ApiModuleOptions & { logger: Logger }): Promise<NestFastifyApplication> {
-  const { logger, ...moduleOptions } = options;
-  const app = await NestFactory.create<NestFastifyApplication>(
-    ApiModule.forRoot(moduleOptions),
-    new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES, trustProxy: false }),
-    { logger: new PinoNestLogger(logger.child({ component: 'api' })), abortOnError: false },
-  );
+export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyApplication> {
+  const { adminToken, print, ...moduleOptions } = options;
+  const logger = options.logger.child({ component: 'api' });
+  const adapter = new FastifyAdapter({
+    bodyLimit: MAX_BODY_BYTES,
+    trustProxy: false,
+    // A caller's correlation id is kept so its logs and ours can be joined; otherwise one is made.
+    requestIdHeader: false,
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = request.headers['x-correlation-id'];
+      return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot({ ...moduleOptions, logger }), adapter, {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-correlation-id', String(request.id));
+  });
+  // Errors raised before a route handler runs (body too large, bad JSON, wrong content
+  // type) never reach Nest's filters; they get the same problem+json here.
+  fastify.setErrorHandler((error, request: FastifyRequest, reply) => {
+    sendProblem(reply, request, toProblem(error, logger, request));
+  });
+
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
+
+  await app.init();
+  await bootstrapAdminToken(app.get(TokenService), { secret: adminToken, logger, print });
   return app;
 }

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       logger.info('worker started');
     }
     if (config.CIRCLE_ROLE !== 'worker') {
-      const api = await createApiApp({ pool, ownsPool: false, logger });
+      const api = await createApiApp({ pool, ownsPool: false, logger, adminToken: config.CIRCLE_ADMIN_TOKEN });
       parts.push(api);
       await api.listen(config.PORT, config.HOST);
       logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API listening');

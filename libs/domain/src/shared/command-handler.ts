@@ -6,9 +6,14 @@ export interface HandledCommand<Event, State> {
   events: Event[];
   /** State after the new events. */
   state: State;
-  /** Stream version and log position after the append (unchanged when there were no events). */
+  /** Stream version after the append (unchanged when there were no events). */
   streamVersion: number;
-  globalPosition: number | null;
+  /**
+   * Log position of the stream's latest event: the one just appended, or, for an
+   * idempotent repeat, the one that already recorded it (0 for a stream still empty).
+   * Readers wait for it to read their own write.
+   */
+  globalPosition: number;
 }
 
 /**
@@ -28,7 +33,9 @@ export async function handleCommand<Command, Event extends { type: string; data:
   const state = fold(decider, history.map(({ type, data }) => ({ type, data }) as unknown as Event));
   const events = decider.decide(command, state);
   const version = history.length === 0 ? 0 : history[history.length - 1]!.streamVersion;
-  if (events.length === 0) return { events, state, streamVersion: version, globalPosition: null };
+  if (events.length === 0) {
+    return { events, state, streamVersion: version, globalPosition: history[history.length - 1]?.globalPosition ?? 0 };
+  }
   const result: AppendResult = await store.append(
     streamId,
     events.map((event) => ({ event, metadata })),

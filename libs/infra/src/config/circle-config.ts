@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { getMetadataStorage, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 /**
  * Every setting circle reads from its environment, with its default. README's
@@ -34,6 +34,13 @@ export class CircleConfig {
   @IsIn(['all', 'api', 'worker'])
   CIRCLE_ROLE: 'all' | 'api' | 'worker' = 'all';
 
+  /**
+   * The secret of an admin API token to create at start when it does not exist yet.
+   * Unset: on the first start (no admin token at all) one is generated and printed once.
+   */
+  @IsOptional() @IsString() @MinLength(32, { message: 'CIRCLE_ADMIN_TOKEN must be at least 32 characters' })
+  CIRCLE_ADMIN_TOKEN?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 }
@@ -47,9 +54,12 @@ export class ConfigError extends Error {
 
 /** Reads and validates settings; unknown variables are ignored, bad values fail start-up with every problem listed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): CircleConfig {
-  const known = Object.keys(new CircleConfig());
+  // Every decorated property is a setting, including optional ones without a default.
+  const known = getMetadataStorage()
+    .getTargetValidationMetadatas(CircleConfig, '', true, false)
+    .map((m) => m.propertyName);
   const raw = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => (known.includes(key) || key === 'DATABASE_URL') && value !== ''),
+    Object.entries(env).filter(([key, value]) => known.includes(key) && value !== ''),
   );
   const config = plainToInstance(CircleConfig, raw, { enableImplicitConversion: true, exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: false });

@@ -1,0 +1,89 @@
+import { ConcurrencyError, DomainError, type DomainErrorKind } from '#domain';
+
+export interface FieldProblem {
+  /** Dotted path of the offending field, e.g. "images.0.digest". */
+  field: string;
+  message: string;
+}
+
+/** RFC 9457 problem details, with circle's stable `code` and the request's correlation id. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  correlationId?: string;
+  errors?: FieldProblem[];
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
+  validation: 400,
+  not_found: 404,
+  conflict: 409,
+  rule: 422,
+};
+
+/** An error the API raises itself (auth, idempotency, limits) with a stable code. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  extensions: Partial<ProblemDetails> & Record<string, unknown> = {},
+): ProblemDetails {
+  return {
+    type: `https://circle.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...extensions,
+  };
+}
+
+/** The one place where a domain or infrastructure error becomes an HTTP status. */
+export function problemFromKnownError(error: unknown): ProblemDetails | null {
+  if (error instanceof DomainError) {
+    return problem(STATUS_BY_KIND[error.kind], error.code, error.message, Object.keys(error.details).length ? { details: error.details } : {});
+  }
+  if (error instanceof ConcurrencyError) {
+    return problem(409, error.code, `${error.streamId} was changed by another request at the same time; read it again and retry`, {
+      details: { stream: error.streamId },
+    });
+  }
+  if (error instanceof ApiError) {
+    return problem(error.status, error.code, error.message, error.extensions);
+  }
+  return null;
+}

@@ -1,0 +1,134 @@
+import type pg from 'pg';
+import type { EventStore } from '#domain';
+import type { Logger } from '../logging/logger.js';
+import { inTransaction } from '../postgres/pool.js';
+import type { Projection } from './projection.js';
+
+export interface ProjectionRunnerOptions {
+  batchSize?: number;
+  /** Poll interval when no notification arrives (the fallback path). */
+  pollMs?: number;
+  logger?: Logger;
+}
+
+// Only one worker may project at a time (projections need the log's total order);
+// the others wait on this session lock and take over when its holder's connection dies.
+const PROJECTION_LOCK = 0x70726f6a; // "proj"
+export const EVENTS_CHANNEL = 'circle_events';
+
+/**
+ * Projections read the Postgres log directly rather than through the transport: the
+ * log is their source of truth with a total order, and their checkpoint can sit in the
+ * same transaction as their rows — which a Kafka offset cannot.
+ */
+export class ProjectionRunner {
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: EventStore,
+    private readonly projections: readonly Projection[],
+    options: ProjectionRunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollMs = options.pollMs ?? 250;
+    this.logger = options.logger;
+  }
+
+  private readonly logger: Logger | undefined;
+
+  start(): void {
+    this.loop ??= this.run().catch((error: unknown) => {
+      this.logger?.error({ err: error }, 'projection runner stopped on an error');
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Applies everything up to the current head once; tests and rebuilds use it directly. */
+  async catchUp(): Promise<void> {
+    for (const projection of this.projections) {
+      while (!this.stopped && (await this.step(projection)) > 0);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await this.acquireLock(client);
+      if (this.stopped) return;
+      client.on('notification', () => this.wake?.());
+      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+      this.logger?.info({ projections: this.projections.map((p) => p.name) }, 'projecting');
+      while (!this.stopped) {
+        try {
+          await this.catchUp();
+        } catch (error) {
+          this.logger?.error({ err: error }, 'projection batch failed; retrying');
+        }
+        await this.sleep();
+      }
+    } finally {
+      await client.query(`UNLISTEN ${EVENTS_CHANNEL}`).catch(() => undefined);
+      await client.query('SELECT pg_advisory_unlock($1)', [PROJECTION_LOCK]).catch(() => undefined);
+      client.release();
+    }
+  }
+
+  private async acquireLock(client: pg.PoolClient): Promise<void> {
+    while (!this.stopped) {
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [PROJECTION_LOCK]);
+      if (rows[0]?.ok) return;
+      await this.sleep(1000);
+    }
+  }
+
+  private sleep(ms = this.pollMs): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** One transaction: apply up to batchSize events, move the checkpoint; returns events read. */
+  private async step(projection: Projection): Promise<number> {
+    const { rows } = await this.pool.query<{ position: string }>(
+      'SELECT position FROM projection_checkpoints WHERE name = $1',
+      [projection.name],
+    );
+    const checkpoint = Number(rows[0]?.position ?? 0);
+    const events = await this.store.readAll(checkpoint, this.batchSize);
+    if (events.length === 0) return 0;
+    const last = events[events.length - 1]!.globalPosition;
+    await inTransaction(this.pool, async (tx) => {
+      // The row lock makes a second runner (say, during a lock hand-over) wait and then
+      // see that the checkpoint moved, instead of applying the same events again.
+      const locked = await tx.query<{ position: string }>(
+        'SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE',
+        [projection.name],
+      );
+      if (locked.rows.length > 0 && Number(locked.rows[0]!.position) !== checkpoint) return;
+      for (const event of events) {
+        if (projection.eventTypes.includes(event.type)) await projection.apply(event, tx);
+      }
+      await tx.query(
+        `INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, $2, now())
+         ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+        [projection.name, last],
+      );
+    });
+    return events.length;
+  }
+}
