@@ -1,6 +1,7 @@
 import { EventStore1763780000000 } from './1763780000000-event-store.js';
 import { CatalogReadModels1763780100000 } from './1763780100000-catalog-read-models.js';
 import { ApiAccess1763780200000 } from './1763780200000-api-access.js';
+import { EventTransport1763790000000 } from './1763790000000-event-transport.js';
 
 // TypeORM under ESM cannot load migrations by glob, so they are listed here in order.
-export const migrations = [EventStore1763780000000, CatalogReadModels1763780100000, ApiAccess1763780200000];
+export const migrations = [EventStore1763780000000, CatalogReadModels1763780100000, ApiAccess1763780200000, EventTransport1763790000000];

@@ -27,6 +27,9 @@ import { inTransaction } from '../postgres/pool.js';
  */
 const LOG_APPEND_LOCK = 0x6c6f6721; // "log!"
 
+/** LISTEN/NOTIFY channel carrying the last appended position of each committed append. */
+export const LOG_NOTIFY_CHANNEL = 'circle_events';
+
 interface EventRow {
   global_position: string;
   event_id: string;
@@ -115,6 +118,9 @@ export class PostgresEventStore implements EventStore {
         [rows.ids, rows.streams, rows.versions, rows.types, rows.data, rows.metadata, recordedAt],
       );
       const positions = inserted.map((r) => Number(r.global_position)).sort((a, b) => a - b);
+      // Wakes transport readers (LISTEN circle_events) at commit; Postgres delivers
+      // notifications only when the transaction commits, so a rollback wakes nobody.
+      await client.query('SELECT pg_notify($1, $2)', [LOG_NOTIFY_CHANNEL, String(positions[positions.length - 1])]);
       return ends.map((end) => ({
         streamVersion: end.streamVersion,
         globalPosition: end.lastIndex >= 0 ? positions[end.lastIndex]! : positions[0]! - 1,
