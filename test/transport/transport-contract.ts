@@ -311,7 +311,13 @@ export function transportContract(target: ContractTarget, extra?: (ctx: () => Co
       await eventually(async () => (partitionsSplit([a.partitions, b.partitions]) ? true : undefined), 20_000, 'two processes splitting the partitions');
       const streams = streamsOf(`failover-${run}`, 12);
       await append(streams, 5);
-      await waitForEffects(name, 30);
+      // Both start by working through the log other tests left behind: kill the victim
+      // only once it has handled some of this test's streams.
+      await eventually(
+        async () => (new Set((await effects(name)).map((r) => r.worker)).size === 2 ? true : undefined),
+        20_000,
+        'both processes handling this test’s streams',
+      );
       const victimPartitions = [...a.partitions];
       a.process.kill('SIGKILL');
       await once(a.process, 'exit');
