@@ -40,6 +40,7 @@ export const DomainErrorKinds = {
   ROLLOUT_SELF_APPROVAL: 'rule',
   ROLLOUT_ALREADY_APPROVED_BY_ACTOR: 'rule',
   ROLLOUT_REASON_REQUIRED: 'validation',
+  CLUSTER_ENVIRONMENT_UNKNOWN: 'rule',
 } as const;
 
 export type DomainErrorCode = keyof typeof DomainErrorKinds;
