@@ -8,7 +8,7 @@ import type { SimulatedCluster } from '../../apps/cluster-sim/src/simulated-clus
  * selectors, watch with resume, bookmarks and 410 Expired.
  */
 describe('cluster simulator API', () => {
-  const fleet = new SimulatedFleet({ msPerReplica: 10, bookmarkIntervalMs: 50, watchHistory: 20 });
+  const fleet = new SimulatedFleet({ msPerReplica: 10, bookmarkIntervalMs: 50, watchHistory: 60 });
   let sim: SimulatedCluster;
 
   const api = async (method: string, path: string, body?: unknown, contentType = 'application/json', token?: string) => {
@@ -232,8 +232,9 @@ describe('cluster simulator API', () => {
     const resumed = await watch(`/apis/apps/v1/namespaces/r/deployments?watch=true&resourceVersion=${start}`, (es) => es.some((e) => e.type === 'ADDED'));
     expect(resumed[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'r1' } } });
 
-    // Push the start out of the (20 event) history window.
-    for (let i = 0; i < 25; i++) await api('PATCH', '/api/v1/namespaces/r', { metadata: { labels: { n: String(i) } } }, 'application/merge-patch+json');
+    // Push the start out of the (60 event) history window. The window is not tiny so
+    // that status writes of earlier tests' rollouts cannot expire the resume above.
+    for (let i = 0; i < 70; i++) await api('PATCH', '/api/v1/namespaces/r', { metadata: { labels: { n: String(i) } } }, 'application/merge-patch+json');
     const expired = await watch(`/apis/apps/v1/namespaces/r/deployments?watch=true&resourceVersion=${start}`, (es) => es.length > 0);
     expect(expired[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
 
