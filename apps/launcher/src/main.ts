@@ -50,8 +50,8 @@ async function main(): Promise<void> {
 
   try {
     if (config.CIRCLE_ROLE !== 'api') {
-      parts.push(await createWorkerApp({ pool, ownsPool: false, logger }));
-      logger.info('worker started');
+      parts.push(await createWorkerApp({ pool, ownsPool: false, logger, transport: config }));
+      logger.info({ transport: config.KAFKA_BROKERS ? 'kafka' : 'postgres-log' }, 'worker started');
     }
     if (config.CIRCLE_ROLE !== 'worker') {
       const api = await createApiApp({ pool, ownsPool: false, logger, adminToken: config.CIRCLE_ADMIN_TOKEN });

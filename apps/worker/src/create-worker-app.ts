@@ -8,8 +8,9 @@ import { WorkerModule, type WorkerModuleOptions } from './worker.module.js';
 /** The worker is a standalone Nest context: no HTTP server, only consumers and timers. */
 export async function createWorkerApp(options: WorkerModuleOptions & { logger: Logger }): Promise<INestApplicationContext> {
   const { logger, ...moduleOptions } = options;
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(moduleOptions), {
-    logger: new PinoNestLogger(logger.child({ component: 'worker' })),
+  const workerLogger = logger.child({ component: 'worker' });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ ...moduleOptions, logger: workerLogger }), {
+    logger: new PinoNestLogger(workerLogger),
     abortOnError: false,
   });
   await app.init();

@@ -41,6 +41,54 @@ export class CircleConfig {
   @IsOptional() @IsString() @MinLength(32, { message: 'CIRCLE_ADMIN_TOKEN must be at least 32 characters' })
   CIRCLE_ADMIN_TOKEN?: string;
 
+  /**
+   * Kafka bootstrap brokers, comma separated (`kafka-1:9092,kafka-2:9092`). Unset: the
+   * worker reads the Postgres log itself (the embedded default).
+   */
+  @IsOptional() @Matches(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
+  KAFKA_BROKERS?: string;
+
+  @IsString() @MinLength(1)
+  KAFKA_CLIENT_ID: string = 'circle';
+
+  /** Topic the relay publishes the event log to, keyed by stream id. */
+  @IsString() @Matches(/^[a-zA-Z0-9._-]{1,249}$/, { message: 'KAFKA_TOPIC must be a legal Kafka topic name' })
+  KAFKA_TOPIC: string = 'circle.events';
+
+  /** Partitions of the topic when circle creates it; an existing topic keeps its own. */
+  @IsInt() @Min(1) @Max(1000)
+  KAFKA_PARTITIONS: number = 12;
+
+  @IsInt() @Min(1) @Max(10)
+  KAFKA_REPLICATION_FACTOR: number = 1;
+
+  /** A worker that stops heart-beating loses its partitions to the others after this long. */
+  @IsInt() @Min(1000) @Max(300_000)
+  KAFKA_SESSION_TIMEOUT_MS: number = 30_000;
+
+  /** Partitions per consumer group on the Postgres log; more partitions let more workers share the work. */
+  @IsInt() @Min(1) @Max(1000)
+  TRANSPORT_PARTITIONS: number = 12;
+
+  /** On the Postgres log, a worker that stops renewing loses its partitions after this long. */
+  @IsInt() @Min(500) @Max(300_000)
+  TRANSPORT_LEASE_MS: number = 10_000;
+
+  /** Tries per event and handler, the first included; then the event is dead-lettered. */
+  @IsInt() @Min(1) @Max(100)
+  TRANSPORT_MAX_ATTEMPTS: number = 5;
+
+  /** First retry delay; it doubles per attempt up to TRANSPORT_RETRY_MAX_DELAY_MS. */
+  @IsInt() @Min(0) @Max(60_000)
+  TRANSPORT_RETRY_DELAY_MS: number = 100;
+
+  @IsInt() @Min(0) @Max(600_000)
+  TRANSPORT_RETRY_MAX_DELAY_MS: number = 2000;
+
+  /** Fallback poll of the log when no NOTIFY arrives (LISTEN connection lost). */
+  @IsInt() @Min(10) @Max(60_000)
+  TRANSPORT_POLL_INTERVAL_MS: number = 1000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 }

@@ -4,3 +4,6 @@ export const PG_POOL = Symbol('PgPool');
 export const CLOCK = Symbol('Clock');
 export const CIRCLE_CONFIG = Symbol('CircleConfig');
 export const LOGGER = Symbol('Logger');
+export const EVENT_TRANSPORT = Symbol('EventTransport');
+/** Every EventHandler the worker subscribes to the transport (an array, see TransportModule). */
+export const EVENT_HANDLERS = Symbol('EventHandlers');
