@@ -4,6 +4,11 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { DatabaseModule, type DatabaseModuleOptions } from '#infra/nest/database.module.js';
 import type { Logger } from '#infra/logging/logger.js';
 import { ApplicationsModule } from './applications/applications.module.js';
+import { ClustersModule } from './clusters/clusters.module.js';
+import { EnvironmentsModule } from './environments/environments.module.js';
+import { ReleasesModule } from './releases/releases.module.js';
+import { TokensModule } from './tokens/tokens.module.js';
+import { RolloutsModule } from './rollouts/rollouts.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
@@ -16,7 +21,7 @@ export interface ApiModuleOptions extends DatabaseModuleOptions {
 }
 
 /** The resource modules; each owns its controller, commands and queries. */
-export const RESOURCE_MODULES = [ApplicationsModule];
+export const RESOURCE_MODULES = [ApplicationsModule, RolloutsModule, ReleasesModule, ClustersModule, EnvironmentsModule, TokensModule];
 
 @Module({})
 export class ApiModule {

@@ -23,3 +23,7 @@ export * from './rollout/rollout.commands.js';
 export * from './rollout/rollout.events.js';
 export * from './rollout/rollout.decider.js';
 export * from './ports/event-transport.port.js';
+export * from './ports/cluster-gateway.port.js';
+export * from './cluster-objects/cluster-labels.js';
+export * from './cluster-objects/cluster-object-names.js';
+export * from './cluster-objects/workload-progress.js';

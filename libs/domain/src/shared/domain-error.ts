@@ -40,6 +40,9 @@ export const DomainErrorKinds = {
   ROLLOUT_SELF_APPROVAL: 'rule',
   ROLLOUT_ALREADY_APPROVED_BY_ACTOR: 'rule',
   ROLLOUT_REASON_REQUIRED: 'validation',
+  ROLLOUT_RELEASE_UNKNOWN: 'rule',
+  ROLLOUT_CLUSTER_UNKNOWN: 'rule',
+  ROLLOUT_ENVIRONMENT_UNKNOWN: 'rule',
   CLUSTER_ENVIRONMENT_UNKNOWN: 'rule',
 } as const;
 
