@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ClusterSecrets } from './cluster-secrets.repository.js';
+import { ClustersHttpController } from './clusters.http.controller.js';
+import { clusterCommandHandlers } from './clusters.commands.js';
+import { clusterQueryHandlers } from './clusters.queries.js';
+
+@Module({
+  controllers: [ClustersHttpController],
+  providers: [ClusterSecrets, ...clusterCommandHandlers, ...clusterQueryHandlers],
+})
+export class ClustersModule {}
