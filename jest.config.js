@@ -5,6 +5,10 @@ export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
+    // @fastify/static 10 require()s the ESM-only content-disposition 3. Node 20 can do
+    // that natively, Jest's module runtime on Node 20 cannot; the CommonJS 1.x release
+    // has the same API for the one call it makes (serving the /docs assets).
+    '^content-disposition$': 'content-disposition-cjs',
     '^#domain$': '<rootDir>/libs/domain/src/index.ts',
     '^#(domain|infra)/(.*)\\.js$': '<rootDir>/libs/$1/src/$2.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

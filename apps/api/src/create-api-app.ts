@@ -9,10 +9,12 @@ import { PinoNestLogger } from '#infra/nest/pino-nest-logger.js';
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
 import { bootstrapAdminToken } from './auth/bootstrap-admin.js';
 import { TokenService } from './auth/token.service.js';
+import { ApiError } from './common/problem.js';
 import { sendProblem, toProblem } from './common/problem-details.filter.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const JSON_CONTENT_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
 
 export interface ApiAppOptions extends ApiModuleOptions {
   logger: Logger;
@@ -59,6 +61,12 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-correlation-id', String(request.id));
+    // The API speaks JSON only. Fastify would parse text/plain into a string and let
+    // validation call it a bad body; the honest answer is 415.
+    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !JSON_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) {
+      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+    }
   });
   // Errors raised before a route handler runs (body too large, bad JSON, wrong content
   // type) never reach Nest's filters; they get the same problem+json here.

@@ -29,6 +29,9 @@ export function toProblem(error: unknown, logger: Logger, request: FastifyReques
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
+    // Nest wraps Fastify's body-parser errors; the original keeps the precise code.
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause !== undefined && cause !== error) return toProblem(cause, logger, request);
     if (status === 404) return problem(404, 'ROUTE_NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`);
     if (status < 500) return problem(status, `HTTP_${status}`, error.message);
   }

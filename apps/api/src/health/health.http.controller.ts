@@ -2,8 +2,10 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from '#infra/nest/database.health.js';
+import { Public } from '../auth/auth.decorators.js';
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthHttpController {
   constructor(
