@@ -109,18 +109,20 @@ export class PostgresEventStore implements EventStore {
         return ends.map((end) => ({ streamVersion: end.streamVersion, globalPosition: head }));
       }
       const { rows: inserted } = await client.query<{ global_position: string }>(
-        `INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata, recorded_at)
-         SELECT id, stream, version, type, data, metadata, $7
-         FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[])
-              WITH ORDINALITY AS e(id, stream, version, type, data, metadata, n)
-         ORDER BY n
-         RETURNING global_position`,
-        [rows.ids, rows.streams, rows.versions, rows.types, rows.data, rows.metadata, recordedAt],
+        // The notify rides on the insert (no extra round trip while the append lock is
+        // held); Postgres delivers it at commit, so readers never wake for a rollback.
+        `WITH inserted AS (
+           INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata, recorded_at)
+           SELECT id, stream, version, type, data, metadata, $7
+           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[])
+                WITH ORDINALITY AS e(id, stream, version, type, data, metadata, n)
+           ORDER BY n
+           RETURNING global_position),
+         notified AS (SELECT pg_notify($8, max(global_position)::text) FROM inserted)
+         SELECT global_position FROM inserted, notified`,
+        [rows.ids, rows.streams, rows.versions, rows.types, rows.data, rows.metadata, recordedAt, LOG_NOTIFY_CHANNEL],
       );
       const positions = inserted.map((r) => Number(r.global_position)).sort((a, b) => a - b);
-      // Wakes transport readers (LISTEN circle_events) at commit; Postgres delivers
-      // notifications only when the transaction commits, so a rollback wakes nobody.
-      await client.query('SELECT pg_notify($1, $2)', [LOG_NOTIFY_CHANNEL, String(positions[positions.length - 1])]);
       return ends.map((end) => ({
         streamVersion: end.streamVersion,
         globalPosition: end.lastIndex >= 0 ? positions[end.lastIndex]! : positions[0]! - 1,
