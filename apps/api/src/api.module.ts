@@ -29,7 +29,7 @@ export class ApiModule {
     const { logger, ...database } = options;
     return {
       module: ApiModule,
-      imports: [DatabaseModule.forRoot(database), CqrsModule.forRoot(), CommonModule, AuthModule, HealthModule, ...RESOURCE_MODULES],
+      imports: [DatabaseModule.forRoot({ ...database, logger }), CqrsModule.forRoot(), CommonModule, AuthModule, HealthModule, ...RESOURCE_MODULES],
       providers: [
         { provide: APP_FILTER, useValue: new ProblemDetailsFilter(logger) },
         { provide: APP_PIPE, useValue: createValidationPipe() },

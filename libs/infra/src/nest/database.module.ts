@@ -2,11 +2,14 @@ import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '
 import type pg from 'pg';
 import { systemClock, type Clock } from '#domain';
 import { PostgresEventStore } from '../event-store/postgres-event-store.js';
-import { CLOCK, EVENT_STORE, PG_POOL } from './tokens.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { CLOCK, EVENT_STORE, LOGGER, PG_POOL } from './tokens.js';
 
 export interface DatabaseModuleOptions {
   pool: pg.Pool;
   clock?: Clock;
+  /** Shared JSON logger for providers that log (silent when omitted). */
+  logger?: Logger;
 }
 
 class PoolCloser implements OnApplicationShutdown {
@@ -32,10 +35,11 @@ export class DatabaseModule {
       providers: [
         { provide: PG_POOL, useValue: options.pool },
         { provide: CLOCK, useValue: clock },
+        { provide: LOGGER, useValue: options.logger ?? createLogger({ level: 'silent' }) },
         { provide: EVENT_STORE, useFactory: () => new PostgresEventStore(options.pool, clock) },
         ...(options.ownsPool ? [PoolCloser] : []),
       ],
-      exports: [PG_POOL, CLOCK, EVENT_STORE],
+      exports: [PG_POOL, CLOCK, EVENT_STORE, LOGGER],
     };
   }
 }
