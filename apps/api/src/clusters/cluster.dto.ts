@@ -99,9 +99,6 @@ export class CordonClusterRequest {
   reason?: string;
 }
 
-/** Uncordon takes no options; an empty DTO still rejects unknown fields. */
-export class UncordonClusterRequest {}
-
 export class RemoveClusterQuery {
   @ApiPropertyOptional({ example: 'decommissioned' })
   @IsOptional() @IsString() @MaxLength(500)

@@ -6,6 +6,7 @@ import { RequireRole } from '../auth/auth.decorators.js';
 import { describeWrite } from '../common/command-response.js';
 import { ApiCommand, ApiProblems } from '../common/openapi.decorators.js';
 import { ReadQuery, type Page } from '../common/pagination.js';
+import { ApiError } from '../common/problem.js';
 import { Ctx, type RequestContext } from '../common/request-context.js';
 import {
   ClusterCommandResult,
@@ -15,11 +16,23 @@ import {
   ListClustersQuery,
   RegisterClusterRequest,
   RemoveClusterQuery,
-  UncordonClusterRequest,
   UpdateClusterLabelsRequest,
 } from './cluster.dto.js';
 import { ChangeCluster, RegisterCluster, type ClusterResult, type ClusterSource } from './clusters.commands.js';
 import { GetCluster, ListClusters, parseSelector } from './clusters.queries.js';
+
+/**
+ * Uncordon takes no options. class-validator cannot validate a class without rules, so
+ * an empty DTO is refused outright; this keeps the "unknown fields are errors" rule.
+ */
+function rejectAnyField(body: unknown): void {
+  if (body === undefined || body === null) return;
+  const fields = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : ['(body)'];
+  if (fields.length === 0) return;
+  throw new ApiError(400, 'VALIDATION_FAILED', `${fields.length} field${fields.length === 1 ? '' : 's'} failed validation`, {
+    errors: fields.map((field) => ({ field, message: 'unknown field' })),
+  });
+}
 
 @ApiTags('clusters')
 @Controller('v1/clusters')
@@ -126,10 +139,11 @@ export class ClustersHttpController {
   @ApiProblems(404)
   async uncordon(
     @Param('name') name: string,
-    @Body() _body: UncordonClusterRequest,
+    @Body() body: unknown,
     @Ctx() ctx: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ClusterResult> {
+    rejectAnyField(body);
     return this.change(reply, new ChangeCluster(name, { type: 'UncordonCluster' }, ctx));
   }
 
