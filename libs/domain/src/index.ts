@@ -27,3 +27,6 @@ export * from './ports/cluster-gateway.port.js';
 export * from './cluster-objects/cluster-labels.js';
 export * from './cluster-objects/cluster-object-names.js';
 export * from './cluster-objects/workload-progress.js';
+export * from './rollout/engine/rollout-program.js';
+export * from './rollout/engine/rollout-progress.js';
+export * from './rollout/engine/rollout-workflow.js';

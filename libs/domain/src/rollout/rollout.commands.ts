@@ -38,4 +38,26 @@ export type RolloutCommand =
   /** From the engine: every wave is done. */
   | { type: 'CompleteRollout'; data: { rolloutId: string; now: Date } }
   /** From the engine: an abort or failure finished returning clusters to the old version. */
-  | { type: 'FinishRollback'; data: { rolloutId: string; now: Date } };
+  | { type: 'FinishRollback'; data: { rolloutId: string; now: Date } }
+  | EngineCommand;
+
+/** What the engine reports as it works; stale reports (for a stage already left) change nothing. */
+export type EngineCommand =
+  | { type: 'StartStage'; data: StageAt & { until: Date | null } }
+  | { type: 'StartClusterAction'; data: StageAt & { cluster: string; deadline: Date } }
+  | { type: 'RecordClusterApplied'; data: StageAt & { cluster: string; note: Record<string, string> } }
+  | { type: 'RecordClusterReady'; data: StageAt & { cluster: string } }
+  | { type: 'RecordClusterFailure'; data: StageAt & { cluster: string; reason: string } }
+  | { type: 'RecordMeasurement'; data: StageAt & { outcome: 'pass' | 'fail' | 'error'; detail: string } }
+  | { type: 'CompleteStage'; data: StageAt & { how: 'done' | 'elapsed' | 'promoted' | 'skipped' } }
+  | { type: 'StartClusterRestore'; data: { rolloutId: string; cluster: string; deadline: Date; now: Date } }
+  | { type: 'RecordRestoreApplied'; data: { rolloutId: string; cluster: string; now: Date } }
+  | { type: 'RecordClusterRestored'; data: { rolloutId: string; cluster: string; now: Date } }
+  | { type: 'RecordRestoreFailure'; data: { rolloutId: string; cluster: string; reason: string; now: Date } };
+
+export interface StageAt {
+  rolloutId: string;
+  wave: number;
+  stage: number;
+  now: Date;
+}

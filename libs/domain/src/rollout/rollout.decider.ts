@@ -2,6 +2,8 @@ import semver from 'semver';
 import { canonicalJson } from '../shared/canonical-json.js';
 import { assertNever, type Decider } from '../shared/decider.js';
 import { DomainError } from '../shared/domain-error.js';
+import { decideEngine, evolveProgress } from './engine/rollout-engine.js';
+import { initialProgress, type RolloutProgress } from './engine/rollout-progress.js';
 import type { RolloutCommand, RolloutRequest } from './rollout.commands.js';
 import type { RolloutEvent } from './rollout.events.js';
 import { validateStrategy } from './strategy.js';
@@ -23,9 +25,17 @@ export interface RolloutState {
   approvers: string[];
   /** Why the rollout is aborting or failed; null while all is well. */
   failure: { reason: string; automatic: boolean } | null;
+  /** How far the engine got; see engine/rollout-engine.ts. */
+  progress: RolloutProgress;
 }
 
-const initialState = (): RolloutState => ({ request: null, phase: 'AwaitingApproval', approvers: [], failure: null });
+const initialState = (): RolloutState => ({
+  request: null,
+  phase: 'AwaitingApproval',
+  approvers: [],
+  failure: null,
+  progress: initialProgress(),
+});
 
 function existing(state: RolloutState, rolloutId: string): RolloutRequest {
   if (state.request === null) {
@@ -204,12 +214,31 @@ function decide(command: RolloutCommand, state: RolloutState): RolloutEvent[] {
         ? [{ type: 'RolloutFailed', data: { rolloutId, reason, at } }]
         : [{ type: 'RolloutAborted', data: { rolloutId, reason, at } }];
     }
+    case 'StartStage':
+    case 'StartClusterAction':
+    case 'RecordClusterApplied':
+    case 'RecordClusterReady':
+    case 'RecordClusterFailure':
+    case 'RecordMeasurement':
+    case 'CompleteStage':
+    case 'StartClusterRestore':
+    case 'RecordRestoreApplied':
+    case 'RecordClusterRestored':
+    case 'RecordRestoreFailure': {
+      const request = existing(state, rolloutId);
+      return decideEngine(command, { request, phase: state.phase, progress: state.progress });
+    }
     default:
       return assertNever(command);
   }
 }
 
 function evolve(state: RolloutState, event: RolloutEvent): RolloutState {
+  const next = evolvePhase(state, event);
+  return { ...next, progress: evolveProgress(next.progress, event, next.request) };
+}
+
+function evolvePhase(state: RolloutState, event: RolloutEvent): RolloutState {
   switch (event.type) {
     case 'RolloutRequested': {
       const { requestedAt: _at, ...request } = event.data;
@@ -234,6 +263,18 @@ function evolve(state: RolloutState, event: RolloutEvent): RolloutState {
       return { ...state, phase: 'Aborted' };
     case 'RolloutFailed':
       return { ...state, phase: 'Failed' };
+    case 'RolloutStageStarted':
+    case 'ClusterActionStarted':
+    case 'ClusterActionApplied':
+    case 'ClusterActionSucceeded':
+    case 'ClusterActionFailed':
+    case 'AnalysisMeasured':
+    case 'RolloutStageCompleted':
+    case 'ClusterRestoreStarted':
+    case 'ClusterRestoreApplied':
+    case 'ClusterRestored':
+    case 'ClusterRestoreFailed':
+      return state;
     default:
       return assertNever(event);
   }
