@@ -85,6 +85,17 @@ describe('HTTP conventions shared by every endpoint', () => {
       expect(await countEvents('application-billing')).toBe(1);
     });
 
+    it('replays the status the first answer really had (200 for a repeat of an existing release)', async () => {
+      await api.http().post('/v1/applications').auth(manager, { type: 'bearer' }).send({ name: 'replayed', team: 't' }).expect(201);
+      const release = { version: '1.0.0', images: [{ name: 'web', repository: 'registry.example.com/replayed', tag: '1.0.0' }] };
+      await api.http().post('/v1/applications/replayed/releases').auth(manager, { type: 'bearer' }).send(release).expect(201);
+      const repeat = () =>
+        api.http().post('/v1/applications/replayed/releases').auth(manager, { type: 'bearer' }).set('idempotency-key', 'again-1').send(release);
+      await repeat().expect(200);
+      const replayed = await repeat().expect(200);
+      expect(replayed.headers['idempotent-replayed']).toBe('true');
+    });
+
     it('refuses the same key with a different body with 422', async () => {
       await api.http().post('/v1/applications').auth(manager, { type: 'bearer' }).set('idempotency-key', 'k-2').send({ name: 'ledger', team: 'finance' }).expect(201);
       const reused = await api.http().post('/v1/applications').auth(manager, { type: 'bearer' }).set('idempotency-key', 'k-2').send({ name: 'ledger', team: 'other' });

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { HttpStatus, Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { from, lastValueFrom, type Observable } from 'rxjs';
@@ -46,8 +45,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new ApiError(400, 'IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1-255 printable ASCII characters');
     }
     const reply = http.getResponse<FastifyReply>();
-    const status = Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
-    return from(this.run(request.principal.tokenId, key, request, reply, status, next));
+    return from(this.run(request.principal.tokenId, key, request, reply, next));
   }
 
   private async run(
@@ -55,7 +53,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
     key: string,
     request: FastifyRequest,
     reply: FastifyReply,
-    status: number,
     next: CallHandler,
   ): Promise<unknown> {
     const path = request.url.split('?')[0]!;
@@ -86,7 +83,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       await this.pool.query(
         `UPDATE idempotency_keys SET status = $3, response = $4, headers = $5, completed_at = now()
          WHERE token_id = $1 AND key = $2`,
-        [tokenId, key, status, JSON.stringify(body ?? null), JSON.stringify(headers)],
+        // Nest sets the route's @HttpCode before the handler runs, and a handler may
+        // change it (200 for a repeat of an existing release): what is on the reply now
+        // is what the client gets.
+        [tokenId, key, reply.statusCode, JSON.stringify(body ?? null), JSON.stringify(headers)],
       );
       return body;
     } catch (error) {

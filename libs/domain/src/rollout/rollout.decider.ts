@@ -6,18 +6,11 @@ import { decideEngine, evolveProgress } from './engine/rollout-engine.js';
 import { initialProgress, type RolloutProgress } from './engine/rollout-progress.js';
 import type { RolloutCommand, RolloutRequest } from './rollout.commands.js';
 import type { RolloutEvent } from './rollout.events.js';
+import { FINAL_PHASES, type RolloutPhase } from './rollout-phase.js';
+
+export { FINAL_PHASES, type RolloutPhase } from './rollout-phase.js';
 import { validateStrategy } from './strategy.js';
 
-/**
- * AwaitingApproval → Progressing ⇄ Paused → Succeeded
- *                        │            │
- *                        └── Aborting ┘ (abort or failed gate: clusters go back)
- *                               ├→ Aborted (a person or a superseding rollout asked)
- *                               └→ Failed  (a health gate failed)
- */
-export type RolloutPhase = 'AwaitingApproval' | 'Progressing' | 'Paused' | 'Aborting' | 'Succeeded' | 'Aborted' | 'Failed';
-
-export const FINAL_PHASES: readonly RolloutPhase[] = ['Succeeded', 'Aborted', 'Failed'];
 
 export interface RolloutState {
   request: RolloutRequest | null;

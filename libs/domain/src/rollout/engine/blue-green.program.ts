@@ -1,5 +1,5 @@
 import type { Strategy } from '../strategy.js';
-import type { Stage } from './rollout-program.js';
+import type { Stage } from './stages.js';
 
 /**
  * Blue-green, as a straight list: bring the new colour up behind the preview Service,

@@ -1,5 +1,5 @@
 import type { Strategy } from '../strategy.js';
-import type { Stage } from './rollout-program.js';
+import type { Stage } from './stages.js';
 
 /**
  * Canary, as a straight list: each setWeight moves replicas to the canary track, each

@@ -1,7 +1,7 @@
 import { assertNever } from '../../shared/decider.js';
 import type { EngineCommand, RolloutRequest } from '../rollout.commands.js';
 import type { RolloutEvent } from '../rollout.events.js';
-import type { RolloutPhase } from '../rollout.decider.js';
+import type { RolloutPhase } from '../rollout-phase.js';
 import type { RolloutProgress } from './rollout-progress.js';
 import { waveStages } from './rollout-program.js';
 

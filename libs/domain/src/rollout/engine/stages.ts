@@ -1,0 +1,28 @@
+import type { AnalysisCheck } from '../strategy.js';
+
+/**
+ * What the worker does to one cluster; every action is idempotent (apply by spec), so
+ * doing one again after a crash changes nothing a user could see.
+ */
+export type ClusterAction =
+  /** No version runs yet: the new version takes the whole workload at once. */
+  | { kind: 'install' }
+  /** Canary track at this share of the replicas, stable keeps the rest. */
+  | { kind: 'canaryWeight'; weight: number }
+  /** Stable runs the new version at full size, then the canary track goes away. */
+  | { kind: 'canaryFinalize' }
+  /** The new colour comes up at full size behind the preview Service. */
+  | { kind: 'blueGreenPreview' }
+  /** The active Service switches to the new colour. */
+  | { kind: 'blueGreenPromote' }
+  /** The old colour is scaled to zero. */
+  | { kind: 'blueGreenScaleDown' };
+
+/** Something the whole wave waits for before its next stage. */
+export type Gate =
+  /** `seconds: null` waits for a promote. */
+  | { kind: 'pause'; seconds: number | null }
+  | { kind: 'analysis'; check: AnalysisCheck }
+  | { kind: 'delay'; seconds: number; reason: 'bake' | 'scaleDownDelay' };
+
+export type Stage = { type: 'action'; action: ClusterAction } | { type: 'gate'; gate: Gate };
