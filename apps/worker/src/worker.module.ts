@@ -2,18 +2,20 @@ import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import type { EventHandler } from '#domain';
 import type { Logger } from '#infra/logging/logger.js';
 import { DatabaseModule, type DatabaseModuleOptions } from '#infra/nest/database.module.js';
+import { ProjectionsModule } from '#infra/nest/projections.module.js';
 import { TransportModule } from '#infra/nest/transport.module.js';
 import type { TransportSettings } from '#infra/transport/create-event-transport.js';
+import { RolloutProcessHandler } from './rollout/rollout-process.handler.js';
+import { RolloutModule, type RolloutModuleOptions } from './rollout/rollout.module.js';
 
-/**
- * Handlers the worker subscribes to the event transport, one consumer group each. Empty
- * until a feature needs one (the rollout process adds its handler here).
- */
-export const WORKER_EVENT_HANDLERS: readonly Type<EventHandler>[] = [];
+/** Handlers the worker subscribes to the event transport, one consumer group each. */
+export const WORKER_EVENT_HANDLERS: readonly Type<EventHandler>[] = [RolloutProcessHandler];
 
 export interface WorkerModuleOptions extends DatabaseModuleOptions {
   ownsPool: boolean;
   transport: TransportSettings;
+  /** Engine tuning and, in tests, a gateway of their own. */
+  rollout?: RolloutModuleOptions;
   /** Handlers beyond WORKER_EVENT_HANDLERS (tests). */
   extraHandlers?: readonly Type<EventHandler>[];
   logger?: Logger;
@@ -26,6 +28,8 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         DatabaseModule.forRoot(options),
+        ProjectionsModule,
+        RolloutModule.forRoot(options.rollout),
         TransportModule.forRoot({
           settings: options.transport,
           handlers: [...WORKER_EVENT_HANDLERS, ...(options.extraHandlers ?? [])],

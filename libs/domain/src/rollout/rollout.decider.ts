@@ -17,7 +17,12 @@ export interface RolloutState {
   phase: RolloutPhase;
   approvers: string[];
   /** Why the rollout is aborting or failed; null while all is well. */
-  failure: { reason: string; automatic: boolean } | null;
+  /**
+   * Why the rollout is aborting or failed. A superseded rollout hands its clusters to
+   * the rollout that replaced it instead of rolling them back, so the two never act
+   * on one cluster at the same time.
+   */
+  failure: { reason: string; automatic: boolean; supersededBy: string | null } | null;
   /** How far the engine got; see engine/rollout-engine.ts. */
   progress: RolloutProgress;
 }
@@ -247,9 +252,9 @@ function evolvePhase(state: RolloutState, event: RolloutEvent): RolloutState {
     case 'RolloutPaused':
       return { ...state, phase: 'Paused' };
     case 'RolloutAbortRequested':
-      return { ...state, phase: 'Aborting', failure: { reason: event.data.reason, automatic: false } };
+      return { ...state, phase: 'Aborting', failure: { reason: event.data.reason, automatic: false, supersededBy: event.data.supersededBy } };
     case 'RolloutGateFailed':
-      return { ...state, phase: 'Aborting', failure: { reason: event.data.reason, automatic: true } };
+      return { ...state, phase: 'Aborting', failure: { reason: event.data.reason, automatic: true, supersededBy: null } };
     case 'RolloutSucceeded':
       return { ...state, phase: 'Succeeded' };
     case 'RolloutAborted':

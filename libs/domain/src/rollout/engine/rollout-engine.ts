@@ -1,6 +1,7 @@
 import { assertNever } from '../../shared/decider.js';
 import type { EngineCommand, RolloutRequest } from '../rollout.commands.js';
-import type { RolloutEvent } from '../rollout.events.js';
+import type { MeasurementOutcome, RolloutEvent } from '../rollout.events.js';
+import type { AnalysisCheck } from '../strategy.js';
 import type { RolloutPhase } from '../rollout-phase.js';
 import type { RolloutProgress } from './rollout-progress.js';
 import { waveStages } from './rollout-program.js';
@@ -13,6 +14,36 @@ interface EngineView {
 
 const onCurrentStage = (view: EngineView, data: { wave: number; stage: number }): boolean =>
   view.progress.wave === data.wave && view.progress.stage === data.stage;
+
+/** Why the measurements so far fail the check, or null while it holds. */
+function analysisVerdict(check: AnalysisCheck, outcomes: MeasurementOutcome[]): string | null {
+  const failures = outcomes.filter((o) => o === 'fail').length;
+  let errorsInRow = 0;
+  for (let i = outcomes.length - 1; i >= 0 && outcomes[i] === 'error'; i -= 1) errorsInRow += 1;
+  if (failures > check.failureLimit) return `analysis '${check.name}' failed ${failures} time(s), limit ${check.failureLimit}`;
+  if (errorsInRow > check.consecutiveErrorLimit) return `analysis '${check.name}' got no answer ${errorsInRow} time(s) in a row`;
+  return null;
+}
+
+/**
+ * Going on after an onFailure: pause (a resume, or a promote, which also un-pauses)
+ * retries what failed: failed clusters start again, and an analysis that hit a limit
+ * measures again from its passes. A person's own pause and resume forgives nothing:
+ * failures measured before it still count against the limits.
+ */
+function retryFailed(progress: RolloutProgress, request: RolloutRequest | null): RolloutProgress {
+  const clusters = Object.fromEntries(Object.entries(progress.clusters).filter(([, step]) => step.status !== 'failed'));
+  const current = request === null ? undefined : waveStages(request, progress.wave)[progress.stage];
+  const analysisFailed =
+    current?.type === 'gate' &&
+    current.gate.kind === 'analysis' &&
+    analysisVerdict(current.gate.check, progress.measurements.map((m) => m.outcome)) !== null;
+  return {
+    ...progress,
+    clusters,
+    measurements: analysisFailed ? progress.measurements.filter((m) => m.outcome === 'pass') : progress.measurements,
+  };
+}
 
 /**
  * A check that failed: abort and roll back (default), or stop and wait for a person,
@@ -71,17 +102,8 @@ export function decideEngine(command: EngineCommand, view: EngineView): RolloutE
       if (!progressing || !onCurrentStage(view, command.data) || current?.type !== 'gate' || current.gate.kind !== 'analysis') return [];
       const check = current.gate.check;
       const measured: RolloutEvent = { type: 'AnalysisMeasured', data: { rolloutId, wave, stage, check: check.name, outcome, detail, at } };
-      const outcomes = [...view.progress.measurements.map((m) => m.outcome), outcome];
-      const failures = outcomes.filter((o) => o === 'fail').length;
-      let errorsInRow = 0;
-      for (let i = outcomes.length - 1; i >= 0 && outcomes[i] === 'error'; i -= 1) errorsInRow += 1;
-      if (failures > check.failureLimit) {
-        return [measured, ...failure(view, rolloutId, null, `analysis '${check.name}' failed ${failures} time(s), limit ${check.failureLimit}: ${detail}`, at)];
-      }
-      if (errorsInRow > check.consecutiveErrorLimit) {
-        return [measured, ...failure(view, rolloutId, null, `analysis '${check.name}' got no answer ${errorsInRow} time(s) in a row: ${detail}`, at)];
-      }
-      return [measured];
+      const verdict = analysisVerdict(check, [...view.progress.measurements.map((m) => m.outcome), outcome]);
+      return verdict === null ? [measured] : [measured, ...failure(view, rolloutId, null, `${verdict}: ${detail}`, at)];
     }
     case 'CompleteStage': {
       const { wave, stage, how } = command.data;
@@ -156,15 +178,14 @@ export function evolveProgress(progress: RolloutProgress, event: RolloutEvent, r
         promotePending: event.data.how === 'promoted' ? false : progress.promotePending,
       };
     }
-    case 'RolloutPromoted':
-      return event.data.full ? { ...progress, skipGates: true } : { ...progress, promotePending: true };
+    case 'RolloutPromoted': {
+      // A promote un-pauses too (see the decider); without the retry, a cluster that
+      // failed under onFailure: pause would stay failed and the wave would wait forever.
+      const retried = retryFailed(progress, request);
+      return event.data.full ? { ...retried, skipGates: true } : { ...retried, promotePending: true };
+    }
     case 'RolloutResumed':
-      // After an onFailure: pause, resuming retries the clusters that failed.
-      return {
-        ...progress,
-        clusters: Object.fromEntries(Object.entries(progress.clusters).filter(([, step]) => step.status !== 'failed')),
-        measurements: progress.measurements.filter((m) => m.outcome === 'pass'),
-      };
+      return retryFailed(progress, request);
     case 'ClusterRestoreStarted':
       return { ...progress, restores: { ...progress.restores, [event.data.cluster]: { status: 'started', deadline: event.data.deadline } } };
     case 'ClusterRestoreApplied':

@@ -34,7 +34,8 @@ export function nextIntentions(state: RolloutState, now: Date): Intention[] {
   const progress = state.progress;
 
   if (state.phase === 'Aborting') {
-    const touched = Object.keys(progress.touched);
+    // The superseding rollout owns these clusters now and takes them on as they are.
+    const touched = state.failure?.supersededBy ? [] : Object.keys(progress.touched);
     const restores = progress.restores;
     if (touched.every((c) => restores[c]?.status === 'done' || restores[c]?.status === 'failed')) {
       return [record({ type: 'FinishRollback', data: { rolloutId, now } })];
