@@ -252,7 +252,8 @@ export function transportContract(target: ContractTarget, extra?: (ctx: () => Co
       poisonHeals = true;
       const callsBefore = h.calls.length;
       await t.replayDeadLetter(poisonLetter.id);
-      expect(h.calls.slice(callsBefore).map((c) => c.eventId)).toEqual([poisonLetter.eventId]);
+      // (The subscription is still running and may be handing over other tests' events.)
+      expect(h.calls.slice(callsBefore).filter((c) => c.streamId === poison).map((c) => c.eventId)).toEqual([poisonLetter.eventId]);
       const replayed = await t.deadLetters(name);
       expect(replayed.find((l) => l.id === poisonLetter.id)!.replayedAt).toBeInstanceOf(Date);
       expect(replayed.find((l) => l.id === permanentLetter.id)!.replayedAt).toBeNull();
