@@ -88,6 +88,16 @@ export class ListRolloutsQuery extends PageQuery {
 
 class RolloutLinks {
   @ApiProperty({ example: '/v1/rollouts/2f0c…' }) self!: string;
+  @ApiProperty({ example: '/v1/rollouts/2f0c…/events', description: 'Server-Sent Events until the rollout ends.' }) events!: string;
+  @ApiProperty({ example: '/v1/rollouts/2f0c…/wait', description: 'Answers when the rollout has ended (or after a timeout).' }) wait!: string;
+}
+
+export class ClusterProgressDto {
+  @ApiProperty({ example: 'prod-eu-1' }) name!: string;
+  @ApiProperty({ example: 1, description: '1-based wave the cluster belongs to.' }) wave!: number;
+  @ApiProperty({ type: String, nullable: true, example: 'canary 25%' }) step!: string | null;
+  @ApiProperty({ enum: ['pending', 'in progress', 'ready', 'failed', 'restoring', 'restored', 'restore failed'] }) status!: string;
+  @ApiPropertyOptional({ example: 'not ready by its progress deadline (canary: 0/1 ready)' }) reason?: string;
 }
 
 export class RolloutView {
@@ -110,6 +120,10 @@ export class RolloutView {
   @ApiProperty({ format: 'date-time' }) requestedAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) endedAt!: string | null;
+  @ApiProperty({ example: 2, description: 'Wave being worked on, 1-based; 0 before the first starts.' }) currentWave!: number;
+  @ApiProperty({ example: 3 }) totalWaves!: number;
+  @ApiProperty({ type: String, nullable: true, example: 'canary 25%' }) currentStep!: string | null;
+  @ApiProperty({ type: [ClusterProgressDto] }) clusters!: ClusterProgressDto[];
   @ApiProperty({ type: RolloutLinks }) links!: RolloutLinks;
 }
 

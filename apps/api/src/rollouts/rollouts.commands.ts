@@ -23,6 +23,7 @@ import { CommandExecutor } from '../common/command-executor.js';
 import { ApiError } from '../common/problem.js';
 import { eventMetadata, type RequestContext } from '../common/request-context.js';
 import { RolloutTargets } from './rollout-targets.js';
+import { rolloutLinks } from './rollouts.queries.js';
 
 export interface StartRolloutInput {
   kind: 'deploy' | 'upgrade' | 'rollback';
@@ -43,7 +44,7 @@ export interface RolloutAcceptedResult {
   skippedClusters: string[];
   superseded: string | null;
   position: number;
-  links: { self: string };
+  links: { self: string; events: string; wait: string };
 }
 
 export class StartRollout extends Command<RolloutAcceptedResult> {
@@ -193,7 +194,7 @@ export class StartRolloutHandler implements ICommandHandler<StartRollout> {
           superseded: superseded[0] ?? null,
           // An idempotent repeat appends nothing; it still answers with its rollout's position.
           position: position > 0 ? position : (rolloutHistory[rolloutHistory.length - 1]?.globalPosition ?? 0),
-          links: { self: `/v1/rollouts/${rolloutId}` },
+          links: rolloutLinks(rolloutId),
         }),
       };
     });

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { RolloutProgressHttpController } from './rollout-progress.http.controller.js';
 import { RolloutTargets } from './rollout-targets.js';
 import { rolloutCommandHandlers } from './rollouts.commands.js';
 import { RolloutsHttpController } from './rollouts.http.controller.js';
 import { rolloutQueryHandlers } from './rollouts.queries.js';
 
 @Module({
-  controllers: [RolloutsHttpController],
+  controllers: [RolloutsHttpController, RolloutProgressHttpController],
   providers: [RolloutTargets, ...rolloutCommandHandlers, ...rolloutQueryHandlers],
 })
 export class RolloutsModule {}

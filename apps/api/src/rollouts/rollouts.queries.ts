@@ -25,6 +25,9 @@ interface RolloutRow {
   updated_at: Date;
   ended_at: Date | null;
   position: string;
+  current_wave: number;
+  current_step: string | null;
+  clusters: Record<string, { wave: number; step: string | null; status: string; reason?: string }>;
 }
 
 const view = (r: RolloutRow): RolloutView => ({
@@ -46,8 +49,16 @@ const view = (r: RolloutRow): RolloutView => ({
   requestedAt: r.requested_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
   endedAt: r.ended_at?.toISOString() ?? null,
-  links: { self: `/v1/rollouts/${r.id}` },
+  currentWave: r.current_wave,
+  totalWaves: r.waves.length,
+  currentStep: r.current_step,
+  clusters: Object.entries(r.clusters)
+    .map(([name, c]) => ({ name, ...c }))
+    .sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name)),
+  links: rolloutLinks(r.id),
 });
+
+export const rolloutLinks = (id: string) => ({ self: `/v1/rollouts/${id}`, events: `/v1/rollouts/${id}/events`, wait: `/v1/rollouts/${id}/wait` });
 
 export class ListRollouts extends Query<Page<RolloutView>> {
   constructor(

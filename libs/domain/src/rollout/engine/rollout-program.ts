@@ -3,7 +3,7 @@ import { blueGreenStages } from './blue-green.program.js';
 import { canaryStages } from './canary.program.js';
 import type { Stage } from './stages.js';
 
-export type { ClusterAction, Gate, Stage } from './stages.js';
+export { describeStage, type ClusterAction, type Gate, type Stage } from './stages.js';
 
 /**
  * The stages one wave goes through, in order. Every wave runs the same strategy; a bake

@@ -26,3 +26,33 @@ export type Gate =
   | { kind: 'delay'; seconds: number; reason: 'bake' | 'scaleDownDelay' };
 
 export type Stage = { type: 'action'; action: ClusterAction } | { type: 'gate'; gate: Gate };
+
+/** A stage as people read it in progress views and logs: "canary 25%", "pause 30s". */
+export function describeStage(stage: Stage): string {
+  if (stage.type === 'action') {
+    const action = stage.action;
+    switch (action.kind) {
+      case 'install':
+        return 'install';
+      case 'canaryWeight':
+        return `canary ${action.weight}%`;
+      case 'canaryFinalize':
+        return 'make canary stable';
+      case 'blueGreenPreview':
+        return 'preview new colour';
+      case 'blueGreenPromote':
+        return 'switch traffic to new colour';
+      case 'blueGreenScaleDown':
+        return 'scale down old colour';
+    }
+  }
+  const gate = stage.gate;
+  switch (gate.kind) {
+    case 'pause':
+      return gate.seconds === null ? 'pause until promoted' : `pause ${gate.seconds}s`;
+    case 'analysis':
+      return `analysis ${gate.check.name}`;
+    case 'delay':
+      return gate.reason === 'bake' ? `bake ${gate.seconds}s` : `scale-down delay ${gate.seconds}s`;
+  }
+}

@@ -1,88 +1,76 @@
 import type pg from 'pg';
-import type { RolloutEvent, StoredEvent } from '#domain';
+import type { RolloutEvent, RolloutRequest, StoredEvent } from '#domain';
 import type { Projection } from '../projection.js';
+import { evolveView, initialView, type RolloutView } from './rollout-view.js';
 
-type Patch = { phase?: string; message: string; ended?: boolean; approver?: string };
-
-/** What a person reading `GET /v1/rollouts/{id}` is told about the latest change. */
-function describe(event: RolloutEvent): Patch | null {
-  switch (event.type) {
-    case 'RolloutRequested': {
-      const n = event.data.requiredApprovals;
-      return n > 0
-        ? { phase: 'AwaitingApproval', message: `waiting for ${n} approval${n === 1 ? '' : 's'}` }
-        : { phase: 'Progressing', message: 'rollout requested' };
-    }
-    case 'RolloutApprovalGiven':
-      return { message: `approved by ${event.data.actor}`, approver: event.data.actor };
-    case 'RolloutApproved':
-      return { phase: 'Progressing', message: `approved by ${event.data.approvers.join(', ')}` };
-    case 'RolloutPaused':
-      return { phase: 'Paused', message: `paused by ${event.data.actor}${event.data.reason ? `: ${event.data.reason}` : ''}` };
-    case 'RolloutResumed':
-      return { phase: 'Progressing', message: `resumed by ${event.data.actor}` };
-    case 'RolloutPromoted':
-      return { phase: 'Progressing', message: `${event.data.full ? 'fully promoted' : 'promoted'} by ${event.data.actor}` };
-    case 'RolloutAbortRequested':
-      return { phase: 'Aborting', message: `aborting: ${event.data.reason}` };
-    case 'RolloutGateFailed':
-      return { phase: 'Aborting', message: `health gate failed${event.data.cluster ? ` on ${event.data.cluster}` : ''}: ${event.data.reason}` };
-    case 'RolloutSucceeded':
-      return { phase: 'Succeeded', message: 'rollout succeeded', ended: true };
-    case 'RolloutAborted':
-      return { phase: 'Aborted', message: `aborted: ${event.data.reason}`, ended: true };
-    case 'RolloutFailed':
-      return { phase: 'Failed', message: `failed and rolled back: ${event.data.reason}`, ended: true };
-    default:
-      return null;
-  }
+interface Row {
+  request: RolloutRequest;
+  phase: string;
+  message: string;
+  approvers: string[];
+  updated_at: Date;
+  ended_at: Date | null;
+  current_wave: number;
+  current_step: string | null;
+  clusters: RolloutView['clusters'];
 }
 
 export const rolloutsProjection: Projection = {
   name: 'catalog.rollouts',
   eventTypes: [
-    'RolloutRequested',
-    'RolloutApprovalGiven',
-    'RolloutApproved',
-    'RolloutPaused',
-    'RolloutResumed',
-    'RolloutPromoted',
-    'RolloutAbortRequested',
-    'RolloutGateFailed',
-    'RolloutSucceeded',
-    'RolloutAborted',
-    'RolloutFailed',
+    'RolloutRequested', 'RolloutApprovalGiven', 'RolloutApproved', 'RolloutPaused', 'RolloutResumed', 'RolloutPromoted',
+    'RolloutAbortRequested', 'RolloutGateFailed', 'RolloutSucceeded', 'RolloutAborted', 'RolloutFailed',
+    'RolloutStageStarted', 'ClusterActionStarted', 'ClusterActionSucceeded', 'ClusterActionFailed', 'AnalysisMeasured',
+    'ClusterRestoreStarted', 'ClusterRestored', 'ClusterRestoreFailed',
   ],
   async apply(stored: StoredEvent, tx: pg.PoolClient): Promise<void> {
     const event = stored as unknown as RolloutEvent;
-    const at = event.type === 'RolloutRequested' ? event.data.requestedAt : event.data.at;
     if (event.type === 'RolloutRequested') {
-      const d = event.data;
-      const patch = describe(event)!;
+      const { requestedAt, ...request } = event.data;
+      const view = initialView(request, requestedAt);
       await tx.query(
         `INSERT INTO rm_rollouts (id, application, kind, version, from_version, environment, phase, strategy, waves,
-           skipped_clusters, required_approvals, requested_by, reason, message, requested_at, updated_at, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)
+           skipped_clusters, required_approvals, requested_by, reason, message, requested_at, updated_at, position,
+           request, current_wave, current_step, clusters)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, 0, NULL, $18)
          ON CONFLICT (id) DO NOTHING`,
         [
-          d.rolloutId, d.application, d.kind, d.version, d.currentVersion, d.environment, patch.phase,
-          JSON.stringify(d.strategy), JSON.stringify(d.waves), JSON.stringify(d.skippedClusters),
-          d.requiredApprovals, d.requestedBy, d.reason, patch.message, at, stored.globalPosition,
+          request.rolloutId, request.application, request.kind, request.version, request.currentVersion, request.environment,
+          view.phase, JSON.stringify(request.strategy), JSON.stringify(request.waves), JSON.stringify(request.skippedClusters),
+          request.requiredApprovals, request.requestedBy, request.reason, view.message, requestedAt, stored.globalPosition,
+          JSON.stringify(request), JSON.stringify(view.clusters),
         ],
       );
       return;
     }
-    const patch = describe(event);
-    if (!patch) return;
+    const { rows } = await tx.query<Row>(
+      `SELECT request, phase, message, approvers, updated_at, ended_at, current_wave, current_step, clusters
+       FROM rm_rollouts WHERE id = $1 FOR UPDATE`,
+      [event.data.rolloutId],
+    );
+    const row = rows[0];
+    if (!row) return;
+    const view = evolveView(
+      {
+        phase: row.phase,
+        message: row.message,
+        approvers: row.approvers,
+        updatedAt: row.updated_at.toISOString(),
+        endedAt: row.ended_at?.toISOString() ?? null,
+        currentWave: row.current_wave,
+        currentStep: row.current_step,
+        clusters: row.clusters,
+      },
+      row.request,
+      event,
+    );
     await tx.query(
-      `UPDATE rm_rollouts SET
-         phase = coalesce($2, phase),
-         message = $3,
-         updated_at = $4,
-         ended_at = CASE WHEN $5 THEN $4::timestamptz ELSE ended_at END,
-         approvers = CASE WHEN $6::text IS NOT NULL AND NOT approvers ? $6::text THEN approvers || to_jsonb($6::text) ELSE approvers END
-       WHERE id = $1`,
-      [event.data.rolloutId, patch.phase ?? null, patch.message, at, patch.ended === true, patch.approver ?? null],
+      `UPDATE rm_rollouts SET phase = $2, message = $3, approvers = $4, updated_at = $5, ended_at = $6,
+         current_wave = $7, current_step = $8, clusters = $9 WHERE id = $1`,
+      [
+        event.data.rolloutId, view.phase, view.message, JSON.stringify(view.approvers), view.updatedAt, view.endedAt,
+        view.currentWave, view.currentStep, JSON.stringify(view.clusters),
+      ],
     );
   },
 };
