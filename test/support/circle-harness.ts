@@ -17,7 +17,8 @@ export interface CircleHarness {
   fleet: SimulatedFleet;
   clock: OffsetClock;
   api: NestFastifyApplication;
-  worker: INestApplicationContext;
+  /** Null when the test runs workers as child processes. */
+  worker: INestApplicationContext | null;
   http: () => supertest.Agent;
   /** An admin token (registers clusters and environments). */
   admin: string;
@@ -43,14 +44,14 @@ export interface RolloutView {
  * Postgres log, rollout engine) and a simulated fleet reached over real HTTP with real
  * kubeconfigs — the layout of `npm start`, with an offset clock and a fast simulator.
  */
-export async function startCircle(options: { msPerReplica?: number } = {}): Promise<CircleHarness> {
+export async function startCircle(options: { msPerReplica?: number; worker?: 'in-process' | 'none' } = {}): Promise<CircleHarness> {
   const db = await createTestDatabase();
   const clock = new OffsetClock();
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const fleet = new SimulatedFleet({ msPerReplica: options.msPerReplica ?? 10 });
   await fleet.start();
   const config = loadConfig({ TRANSPORT_POLL_INTERVAL_MS: '50', TRANSPORT_LEASE_MS: '5000' });
-  const worker = await createWorkerApp({
+  const worker = options.worker === 'none' ? null : await createWorkerApp({
     pool: db.pool,
     ownsPool: false,
     clock,
@@ -86,7 +87,7 @@ export async function startCircle(options: { msPerReplica?: number } = {}): Prom
         .expect(201);
     },
     async tick() {
-      await worker.get(RolloutTimerPoller).tick();
+      await worker?.get(RolloutTimerPoller).tick();
     },
     async waitForRollout(id, until, timeoutMs = 30_000) {
       return eventually(
@@ -100,7 +101,7 @@ export async function startCircle(options: { msPerReplica?: number } = {}): Prom
     },
     async close() {
       await api.close();
-      await worker.close();
+      await worker?.close();
       await fleet.stop();
       await db.drop();
     },

@@ -50,7 +50,18 @@ async function main(): Promise<void> {
 
   try {
     if (config.CIRCLE_ROLE !== 'api') {
-      parts.push(await createWorkerApp({ pool, ownsPool: false, logger, transport: config }));
+      parts.push(
+        await createWorkerApp({
+          pool,
+          ownsPool: false,
+          logger,
+          transport: config,
+          rollout: {
+            engine: { timerPollMs: config.ENGINE_TIMER_POLL_MS, concurrency: config.ENGINE_CONCURRENCY, timerLeaseMs: config.ENGINE_TIMER_LEASE_MS },
+            reconciler: { observeIntervalMs: config.ENGINE_OBSERVE_INTERVAL_MS },
+          },
+        }),
+      );
       logger.info({ transport: config.KAFKA_BROKERS ? 'kafka' : 'postgres-log' }, 'worker started');
     }
     if (config.CIRCLE_ROLE !== 'worker') {

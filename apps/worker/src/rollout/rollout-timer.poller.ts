@@ -12,6 +12,8 @@ export interface EngineOptions {
   timerPollMs: number;
   /** Rollouts driven at the same time by one worker. */
   concurrency: number;
+  /** How long a claimed timer stays claimed (see RolloutTimers). */
+  timerLeaseMs: number;
 }
 
 /**

@@ -1,11 +1,12 @@
 import type pg from 'pg';
 
-/** How long a claimed timer stays claimed; a worker that dies holding it loses it after this. */
-const CLAIM_MS = 30_000;
-
 /** Durable wake-up times per rollout; see migrations/1763800000000-rollout-engine.ts. */
 export class RolloutTimers {
-  constructor(private readonly pool: pg.Pool) {}
+  /** `claimMs`: how long a claimed timer stays claimed; a worker that dies holding it loses it after this. */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly claimMs = 30_000,
+  ) {}
 
   /** Sets the rollout's next wake-up, replacing any later one (an earlier one wins). */
   async wakeAt(rolloutId: string, at: Date): Promise<void> {
@@ -29,7 +30,7 @@ export class RolloutTimers {
       `UPDATE rollout_timers SET fire_at = $2, updated_at = now()
        WHERE rollout_id IN (SELECT rollout_id FROM rollout_timers WHERE fire_at <= $1 ORDER BY fire_at LIMIT $3 FOR UPDATE SKIP LOCKED)
        RETURNING rollout_id`,
-      [now, new Date(now.getTime() + CLAIM_MS), limit],
+      [now, new Date(now.getTime() + this.claimMs), limit],
     );
     return rows.map((r) => r.rollout_id);
   }

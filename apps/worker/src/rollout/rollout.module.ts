@@ -25,10 +25,14 @@ export class RolloutModule {
     return {
       module: RolloutModule,
       providers: [
-        { provide: ENGINE_OPTIONS, useValue: { timerPollMs: 100, concurrency: 16, ...options.engine } satisfies EngineOptions },
+        { provide: ENGINE_OPTIONS, useValue: { timerPollMs: 100, concurrency: 16, timerLeaseMs: 30_000, ...options.engine } satisfies EngineOptions },
         { provide: CLUSTER_GATEWAY, useFactory: () => options.gatewayInstance ?? new KubernetesClusterGateway(options.gateway) },
         { provide: ClusterDirectory, useFactory: (pool: pg.Pool) => new ClusterDirectory(pool), inject: [PG_POOL] },
-        { provide: RolloutTimers, useFactory: (pool: pg.Pool) => new RolloutTimers(pool), inject: [PG_POOL] },
+        {
+          provide: RolloutTimers,
+          useFactory: (pool: pg.Pool, engine: EngineOptions) => new RolloutTimers(pool, engine.timerLeaseMs),
+          inject: [PG_POOL, ENGINE_OPTIONS],
+        },
         {
           provide: RolloutReconciler,
           useFactory: (pool: pg.Pool, store: EventStore, gateway: ClusterGateway, directory: ClusterDirectory, timers: RolloutTimers, clock: Clock, logger: Logger) =>

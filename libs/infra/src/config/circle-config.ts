@@ -89,6 +89,22 @@ export class CircleConfig {
   @IsInt() @Min(10) @Max(60_000)
   TRANSPORT_POLL_INTERVAL_MS: number = 1000;
 
+  /** How often the rollout engine looks for due timers (pauses ending, clusters to look at again). */
+  @IsInt() @Min(10) @Max(60_000)
+  ENGINE_TIMER_POLL_MS: number = 100;
+
+  /** How soon the engine looks again at a cluster whose workloads are still rolling. */
+  @IsInt() @Min(10) @Max(60_000)
+  ENGINE_OBSERVE_INTERVAL_MS: number = 250;
+
+  /** A worker that dies holding a timer loses it after this long, and another fires it. */
+  @IsInt() @Min(500) @Max(600_000)
+  ENGINE_TIMER_LEASE_MS: number = 30_000;
+
+  /** Rollouts one worker drives at the same time. */
+  @IsInt() @Min(1) @Max(1000)
+  ENGINE_CONCURRENCY: number = 16;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 }
