@@ -93,6 +93,9 @@ describe('KubernetesClusterGateway against the cluster simulator', () => {
   it('scales a track and retries its read-modify-write on a 409 Conflict', async () => {
     const spec = workload({ application: 'pricing', replicas: 1 });
     await gateway.applyWorkload(alpha, spec);
+    // Let the simulated controller finish first: its status writes would be further,
+    // genuine conflicts and make the count below depend on machine load.
+    await waitFor(() => gateway.readWorkloadStatus(alpha, spec), (s) => s!.progress === 'complete');
     const sim = fleet.cluster('alpha');
     const before = sim.stats.byStatus[409] ?? 0;
     sim.failRequests({ status: 409, count: 2, methods: ['PUT'] });

@@ -21,6 +21,8 @@ async function healthy(port: number): Promise<{ status: string; info: { database
   return response.status === 200 ? ((await response.json()) as never) : undefined;
 }
 
+const ADMIN = `circle_start_test_${'z'.repeat(32)}`;
+
 describe('npm start on a machine with no database', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'circle-start-'));
   // mkdtemp makes the folder private to root; as root, PostgreSQL runs as the postgres
@@ -39,7 +41,7 @@ describe('npm start on a machine with no database', () => {
     async (signal) => {
       const port = await freePort();
       const pgPort = await freePort();
-      const env = { PORT: String(port), CIRCLE_DATA_DIR: dataDir, CIRCLE_EMBEDDED_PG_PORT: String(pgPort) };
+      const env = { PORT: String(port), CIRCLE_DATA_DIR: dataDir, CIRCLE_EMBEDDED_PG_PORT: String(pgPort), CIRCLE_ADMIN_TOKEN: ADMIN };
 
       running = startCircle(env);
       const health = await eventually(() => healthy(port), 60_000, 'GET /health').catch((error: Error) => {
@@ -48,6 +50,13 @@ describe('npm start on a machine with no database', () => {
       expect(health.status).toBe('ok');
       expect(health.info.database.status).toBe('up');
       expect(postgresProcessesFor(join(dataDir, 'pgdata'))).toHaveLength(1);
+      // With no cluster of its own, circle brings simulated ones, registered in their environments.
+      const clusters = await eventually(async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/v1/clusters`, { headers: { authorization: `Bearer ${ADMIN}` } });
+        const body = (await response.json()) as { items: { name: string; environment: string }[] };
+        return body.items.length === 4 ? body.items : undefined;
+      }, 30_000, 'simulated clusters in the catalog');
+      expect(clusters.map((c) => `${c.environment}/${c.name}`).sort()).toEqual(['dev/dev-1', 'prod/prod-eu-1', 'prod/prod-us-1', 'staging/staging-1']);
 
       // Leave a mark in the database to find after the restart.
       const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/circle` });

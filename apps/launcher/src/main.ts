@@ -7,6 +7,9 @@ import { createLogger } from '#infra/logging/logger.js';
 import { runMigrations } from '#infra/postgres/migrate.js';
 import { createPool } from '#infra/postgres/pool.js';
 import { resolveDatabase } from './database.js';
+import { startDemoFleet } from './demo-fleet.js';
+import type { SimulatedFleet } from '../../cluster-sim/src/simulated-fleet.js';
+import { PostgresEventStore } from '#infra/event-store/postgres-event-store.js';
 
 /**
  * One entry point for every way circle runs: `npm start` (API and worker in one
@@ -22,6 +25,7 @@ async function main(): Promise<void> {
 
   const pool = createPool({ databaseUrl: database.url, max: config.DATABASE_POOL_SIZE });
   const parts: INestApplicationContext[] = [];
+  let fleet: SimulatedFleet | null = null;
   let stopping = false;
 
   // Stop in reverse order of start: the API stops taking requests and drains, the
@@ -36,6 +40,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     try {
       for (const part of parts.reverse()) await part.close();
+      await fleet?.stop();
       await pool.end();
       await database.embedded?.stop();
       logger.info('stopped');
@@ -49,6 +54,15 @@ async function main(): Promise<void> {
   process.on('SIGTERM', (s) => void shutdown(s));
 
   try {
+    if (config.CIRCLE_ROLE === 'all' && config.CIRCLE_SIMULATED_CLUSTERS === 'auto') {
+      fleet = await startDemoFleet({
+        pool,
+        store: new PostgresEventStore(pool),
+        dataDir: config.CIRCLE_DATA_DIR,
+        basePort: config.CIRCLE_SIMULATED_CLUSTERS_PORT,
+        logger: logger.child({ component: 'simulated-clusters' }),
+      });
+    }
     if (config.CIRCLE_ROLE !== 'api') {
       parts.push(
         await createWorkerApp({

@@ -89,6 +89,20 @@ export class CircleConfig {
   @IsInt() @Min(10) @Max(60_000)
   TRANSPORT_POLL_INTERVAL_MS: number = 1000;
 
+  /**
+   * auto: when no real cluster is registered, `npm start` starts simulated clusters
+   * (dev-1, staging-1, prod-eu-1, prod-us-1) and registers them; off: never.
+   */
+  @IsIn(['auto', 'off'])
+  CIRCLE_SIMULATED_CLUSTERS: string = 'auto';
+
+  /**
+   * First port of the simulated clusters (127.0.0.1, consecutive ports); 0 takes any
+   * free ports. Their kubeconfigs are rewritten at every start, so either works.
+   */
+  @IsInt() @Min(0) @Max(65000)
+  CIRCLE_SIMULATED_CLUSTERS_PORT: number = 0;
+
   /** How often the rollout engine looks for due timers (pauses ending, clusters to look at again). */
   @IsInt() @Min(10) @Max(60_000)
   ENGINE_TIMER_POLL_MS: number = 100;
