@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FINAL_PHASES, rolloutStreamId, type EventStore, type RolloutPhase } from '#domain';
 import { EVENT_STORE } from '#infra/nest/tokens.js';
 import { ApiProblems } from '../common/openapi.decorators.js';
+import { ApiError } from '../common/problem.js';
 import { RolloutView } from './rollout.dto.js';
 import { GetRollout } from './rollouts.queries.js';
 
@@ -31,6 +32,17 @@ export class RolloutProgressHttpController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
+  /** The rollout's view; null while it exists in the log but not yet in the read model. */
+  private async current(id: string): Promise<RolloutView | null> {
+    try {
+      return await this.queries.execute(new GetRollout(id));
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== 'ROLLOUT_NOT_FOUND') throw error;
+      if ((await this.store.readStream(rolloutStreamId(id), 0)).length === 0) throw error;
+      return null;
+    }
+  }
+
   @Get(':id/wait')
   @ApiBearerAuth()
   @ApiOperation({
@@ -45,7 +57,12 @@ export class RolloutProgressHttpController {
   async wait(@Param('id') id: string, @Query() query: WaitQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<RolloutView> {
     const deadline = Date.now() + (query.timeoutSeconds ?? 60) * 1000;
     for (;;) {
-      const view = await this.queries.execute(new GetRollout(id));
+      const view = await this.current(id);
+      if (view === null) {
+        if (Date.now() >= deadline) throw new ApiError(503, 'READ_MODEL_BEHIND', 'the rollout is not in the read models yet; retry shortly');
+        await sleep(POLL_MS);
+        continue;
+      }
       if (FINAL_PHASES.includes(view.phase as RolloutPhase)) return view;
       if (Date.now() >= deadline || reply.raw.destroyed) {
         void reply.status(202);
@@ -67,8 +84,11 @@ export class RolloutProgressHttpController {
   @ApiOkResponse({ description: 'text/event-stream of the rollout\'s events', content: { 'text/event-stream': { schema: { type: 'string' } } } })
   @ApiProblems(404)
   async events(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    // Fails with the usual 404 problem before the stream starts.
-    await this.queries.execute(new GetRollout(id));
+    // The log, not the read model, decides whether the rollout exists: a client may
+    // follow a rollout the moment it was accepted.
+    if ((await this.store.readStream(rolloutStreamId(id), 0)).length === 0) {
+      throw new ApiError(404, 'ROLLOUT_NOT_FOUND', `rollout ${id} does not exist`);
+    }
     const resumeFrom = Number(request.headers['last-event-id'] ?? 0);
     let after = Number.isInteger(resumeFrom) && resumeFrom > 0 ? resumeFrom : 0;
     reply.hijack();
