@@ -24,21 +24,48 @@ const ready = (): Observation => ({ state: 'ready' });
  * are by spec, deletes tolerate absence, so a repeat changes nothing visible.
  */
 export class ClusterActions {
+  /** Namespaces known to exist, per cluster: each is ensured once per worker, not per step. */
+  private readonly namespaces = new Set<string>();
+
   constructor(private readonly gateway: ClusterGateway) {}
+
+  private async ensureNamespace(cluster: ClusterRef, namespace: string): Promise<void> {
+    const key = `${cluster.name}/${namespace}`;
+    if (this.namespaces.has(key)) return;
+    await this.gateway.ensureNamespace(cluster, namespace);
+    this.namespaces.add(key);
+  }
+
+  /** After a failed call the cluster may have been rebuilt: ensure its namespaces again. */
+  private forget(cluster: ClusterRef): void {
+    for (const key of this.namespaces) if (key.startsWith(`${cluster.name}/`)) this.namespaces.delete(key);
+  }
 
   /** Applies the action; returns facts to remember for later stages (e.g. colours). */
   async apply(cluster: ClusterRef, ctx: RolloutContext, action: ClusterAction, revision: number): Promise<Record<string, string>> {
-    await this.gateway.ensureNamespace(cluster, ctx.namespace);
+    try {
+      return await this.applyAction(cluster, ctx, action, revision);
+    } catch (error) {
+      this.forget(cluster);
+      throw error;
+    }
+  }
+
+  private async applyAction(cluster: ClusterRef, ctx: RolloutContext, action: ClusterAction, revision: number): Promise<Record<string, string>> {
+    await this.ensureNamespace(cluster, ctx.namespace);
     switch (action.kind) {
       case 'install':
+        // The Deployment and its Services are independent objects: applying them at
+        // once starts the pods sooner, and the Services select them whenever they come.
         if (ctx.request.strategy.kind === 'canary') {
-          await this.workload(cluster, ctx, 'stable', ctx.target, ctx.replicas, revision);
-          await this.canaryServices(cluster, ctx, revision);
+          await Promise.all([this.workload(cluster, ctx, 'stable', ctx.target, ctx.replicas, revision), this.canaryServices(cluster, ctx, revision)]);
           return {};
         }
-        await this.workload(cluster, ctx, 'blue', ctx.target, ctx.replicas, revision);
-        await this.service(cluster, ctx, 'active', 'blue', revision);
-        await this.service(cluster, ctx, 'preview', 'blue', revision);
+        await Promise.all([
+          this.workload(cluster, ctx, 'blue', ctx.target, ctx.replicas, revision),
+          this.service(cluster, ctx, 'active', 'blue', revision),
+          this.service(cluster, ctx, 'preview', 'blue', revision),
+        ]);
         return { newColor: 'blue', oldColor: '' };
       case 'canaryWeight': {
         // Worked example: 10 % of 7 replicas → canary 1, stable 6 (see canaryReplicaSplit).
@@ -193,9 +220,11 @@ export class ClusterActions {
 
   /** `main` splits traffic by replica ratio across both tracks; `stable` and `canary` reach one each. */
   private async canaryServices(cluster: ClusterRef, ctx: RolloutContext, revision: number): Promise<void> {
-    await this.service(cluster, ctx, 'main', null, revision);
-    await this.service(cluster, ctx, 'stable', 'stable', revision);
-    await this.service(cluster, ctx, 'canary', 'canary', revision);
+    await Promise.all([
+      this.service(cluster, ctx, 'main', null, revision),
+      this.service(cluster, ctx, 'stable', 'stable', revision),
+      this.service(cluster, ctx, 'canary', 'canary', revision),
+    ]);
   }
 }
 

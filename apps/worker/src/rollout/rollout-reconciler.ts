@@ -29,6 +29,13 @@ export interface ReconcilerOptions {
   retryIntervalMs?: number;
   /** Safety bound on passes per reconcile; a rollout never needs this many in a row. */
   maxPasses?: number;
+  /**
+   * Waits up to this long are slept through in-process, keeping the folded state,
+   * instead of going through the timer table and rebuilding everything from the log.
+   */
+  inProcessWaitMs?: number;
+  /** While sleeping in-process, the safety timer stands this far past the wake-up (see drive). */
+  safetyTimerMs?: number;
 }
 
 const WORKER_META = (rolloutId: string): EventMetadata => ({
@@ -72,7 +79,12 @@ export class RolloutReconciler {
     this.observeIntervalMs = options.observeIntervalMs ?? 250;
     this.retryIntervalMs = options.retryIntervalMs ?? 2000;
     this.maxPasses = options.maxPasses ?? 10_000;
+    this.inProcessWaitMs = options.inProcessWaitMs ?? 2000;
+    this.safetyTimerMs = options.safetyTimerMs ?? 30_000;
   }
+
+  private readonly inProcessWaitMs: number;
+  private readonly safetyTimerMs: number;
 
   async reconcile(rolloutId: string): Promise<void> {
     const lock = await this.pool.connect();
@@ -152,8 +164,21 @@ export class RolloutReconciler {
         continue;
       }
       const next = wakeUps.reduce<Date | null>((a, b) => (a === null || b < a ? b : a), null);
-      if (next !== null) await this.timers.wakeAt(rolloutId, next);
-      return;
+      if (next === null) return;
+      const waitMs = next.getTime() - this.clock.now().getTime();
+      if (waitMs > this.inProcessWaitMs) {
+        await this.timers.wakeAt(rolloutId, next);
+        return;
+      }
+      // A short wait (a cluster still rolling) is slept through here. The timer left
+      // behind fires only if this worker dies meanwhile; it stands well past the
+      // wake-up so other workers do not keep bumping into this one's lock.
+      await this.timers.wakeAt(rolloutId, new Date(next.getTime() + this.safetyTimerMs));
+      if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+      // Catch up with what others appended meanwhile (a pause or abort from the API).
+      const tail = await this.store.readStream(streamId, version);
+      version += tail.length;
+      state = (tail as unknown as RolloutEvent[]).reduce(rolloutDecider.evolve, state);
     }
     this.logger.warn({ rolloutId }, 'rollout reconcile reached its pass limit; continuing later');
     await this.timers.wakeAt(rolloutId, new Date(this.clock.now().getTime() + this.retryIntervalMs));
@@ -194,7 +219,18 @@ export class RolloutReconciler {
           if (intention.kind === 'apply') {
             const applied = await this.actions.apply(target, ctx, action, state.progress.wave * 1000 + stage);
             await this.actions.applyNoted(target, ctx, action, { ...note, ...applied });
-            return [{ type: 'RecordClusterApplied', data: { ...at, note: applied } }];
+            const recorded: RolloutCommand = { type: 'RecordClusterApplied', data: { ...at, note: applied } };
+            // Follow this cluster until it is ready (for a short while) instead of waiting
+            // for the whole pass: each cluster's readiness is seen as soon as it happens.
+            const until = Date.now() + this.inProcessWaitMs;
+            for (;;) {
+              const seen = await this.actions.observe(target, ctx, action, { ...note, ...applied });
+              const when = this.clock.now();
+              if (seen.state === 'ready') return [recorded, { type: 'RecordClusterReady', data: { ...at, now: when } }];
+              if (seen.state === 'failed') return [recorded, { type: 'RecordClusterFailure', data: { ...at, now: when, reason: seen.reason } }];
+              if (Date.now() >= until) return [recorded];
+              await new Promise((r) => setTimeout(r, this.observeIntervalMs));
+            }
           }
           const seen = await this.actions.observe(target, ctx, action, note);
           return this.outcome(seen, now, deadline, {

@@ -1,3 +1,6 @@
+// class-transformer converts settings by their emitted design:type, which needs the
+// Reflect metadata API installed before this class is decorated.
+import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
