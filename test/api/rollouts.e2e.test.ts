@@ -110,6 +110,7 @@ describe('rollouts API', () => {
       [{ kind: 'deploy', application: 'shop', version: '1.0.0', clusters: ['prod-eu-1'], strategy: { canary: { steps: [{ setWeight: 10, pause: {} }] } } }, 400, 'VALIDATION_FAILED'],
       [{ kind: 'deploy', application: 'shop', version: '1.0.0', clusters: ['prod-eu-1'], strategy: { canary: { steps: [{ setWeight: 150 }] } } }, 400, 'VALIDATION_FAILED'],
       [{ kind: 'deploy', application: 'shop', version: '1.0.0', clusters: ['prod-eu-1'], supersde: true }, 400, 'VALIDATION_FAILED'],
+      [{ kind: 'deploy', application: 'shop', version: '1.0.0', clusters: ['prod-eu-1'], strategy: { canary: { trafficRouting: 'gatewayApi', steps: [{ setWeight: 10 }] } } }, 400, 'VALIDATION_FAILED'],
     ];
     const head = await api.db.pool.query<{ p: string }>('SELECT max(global_position) AS p FROM events');
     for (const [body, status, code] of cases) {

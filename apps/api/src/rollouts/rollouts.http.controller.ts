@@ -28,6 +28,7 @@ import {
   type RolloutOperationResult,
 } from './rollouts.commands.js';
 import { GetRollout, ListRollouts } from './rollouts.queries.js';
+import { RetryRollout } from './retry-rollout.command.js';
 import { toStrategy } from './strategy.dto.js';
 
 class RolloutOperationAccepted {
@@ -168,6 +169,19 @@ export class RolloutsHttpController {
   @ApiProblems(404)
   approve(@Param('id') id: string, @Body() body: ApproveRequest, @Ctx() ctx: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.operate(id, { type: 'approve', comment: body.comment ?? null }, ctx, reply);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @RequireRole('deployer')
+  @ApiOperation({ summary: 'Start a Failed or Aborted rollout again, as a new rollout on the same clusters' })
+  @ApiAcceptedResponse({ type: RolloutAccepted })
+  @ApiCommand()
+  @ApiProblems(404)
+  async retry(@Param('id') id: string, @Ctx() ctx: RequestContext, @Res({ passthrough: true }) reply: FastifyReply): Promise<RolloutAcceptedResult> {
+    const result = await this.commands.execute(new RetryRollout(id, ctx));
+    describeWrite(reply, result.position, result.links.self);
+    return result;
   }
 
   private async operate(id: string, operation: RolloutOperation, ctx: RequestContext, reply: FastifyReply): Promise<RolloutOperationResult> {

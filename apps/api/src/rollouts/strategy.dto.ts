@@ -99,8 +99,11 @@ export class CanaryDto {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => CanaryStepDto)
   steps!: CanaryStepDto[];
 
-  @ApiPropertyOptional({ enum: ['replicas', 'gatewayApi'], default: 'replicas' }) @IsOptional() @IsIn(['replicas', 'gatewayApi'])
-  trafficRouting?: 'replicas' | 'gatewayApi';
+  // Gateway API HTTPRoute weights are not carried out yet; accepting the setting and
+  // splitting by replicas anyway would be a silent lie, so only `replicas` is accepted.
+  @ApiPropertyOptional({ enum: ['replicas'], default: 'replicas', description: 'Traffic follows the replica ratio of the two tracks.' })
+  @IsOptional() @IsIn(['replicas'], { message: 'trafficRouting supports only "replicas" (Gateway API weights are not available yet)' })
+  trafficRouting?: 'replicas';
 
   @ApiPropertyOptional({ default: DEFAULT_PROGRESS_DEADLINE_SECONDS }) @IsOptional() @IsInt() @Min(1) @Max(86400)
   progressDeadlineSeconds?: number;
