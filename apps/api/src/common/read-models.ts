@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { catalogProjections } from '#infra/projections/catalog/index.js';
+import { insightProjections } from '#infra/projections/insights/index.js';
 import { ProjectionLagError, ProjectionStatus } from '#infra/projections/projection-status.js';
 import { PG_POOL } from '#infra/nest/tokens.js';
 import { ApiError } from './problem.js';
@@ -11,7 +12,7 @@ export class ReadModels {
   private readonly status: ProjectionStatus;
 
   constructor(@Inject(PG_POOL) readonly pool: pg.Pool) {
-    this.status = new ProjectionStatus(pool, catalogProjections.map((p) => p.name));
+    this.status = new ProjectionStatus(pool, [...catalogProjections, ...insightProjections].map((p) => p.name));
   }
 
   async caughtUp(position: number | undefined): Promise<void> {
