@@ -51,6 +51,13 @@ describe('a worker killed in the middle of a wave', () => {
     circle = await startCircle({ worker: 'none', msPerReplica: 60 });
     workers.push(spawnWorker(circle));
     f = await seedFleet(circle, { environment: 'prod', clusters, waves: ['2', 'rest'], maxParallel: 1, application: 'steady', versions: ['1.0.0', '1.1.0'] });
+    // The worker process (which also runs the projections) may take a while to start on
+    // a busy machine; wait until the read models have caught up with what was seeded.
+    const head = (await circle.db.pool.query<{ p: string }>('SELECT max(global_position) AS p FROM events')).rows[0]!.p;
+    await eventually(async () => {
+      const response = await circle.http().get(`/v1/clusters?position=${head}`).auth(circle.admin, { type: 'bearer' });
+      return response.status === 200 ? true : undefined;
+    }, 90_000, 'the worker process to project the seeded clusters');
     await circle.http().post('/v1/applications').auth(f.manager, { type: 'bearer' }).send({ name: 'killed', team: 'web' }).expect(201);
     for (const version of ['1.0.0', '1.1.0']) {
       await circle.http().post('/v1/applications/killed/releases').auth(f.deployer, { type: 'bearer' })
