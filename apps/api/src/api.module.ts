@@ -9,6 +9,7 @@ import { EnvironmentsModule } from './environments/environments.module.js';
 import { ReleasesModule } from './releases/releases.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { RolloutsModule } from './rollouts/rollouts.module.js';
+import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
@@ -21,7 +22,7 @@ export interface ApiModuleOptions extends DatabaseModuleOptions {
 }
 
 /** The resource modules; each owns its controller, commands and queries. */
-export const RESOURCE_MODULES = [ApplicationsModule, RolloutsModule, ReleasesModule, ClustersModule, EnvironmentsModule, TokensModule];
+export const RESOURCE_MODULES = [ApplicationsModule, RolloutsModule, ReleasesModule, ClustersModule, EnvironmentsModule, TokensModule, DeadLettersModule];
 
 @Module({})
 export class ApiModule {
