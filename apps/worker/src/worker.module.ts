@@ -5,6 +5,7 @@ import { DatabaseModule, type DatabaseModuleOptions } from '#infra/nest/database
 import { ProjectionsModule } from '#infra/nest/projections.module.js';
 import { TransportModule } from '#infra/nest/transport.module.js';
 import type { TransportSettings } from '#infra/transport/create-event-transport.js';
+import { DeadLetterReplayPoller } from './dead-letters/dead-letter-replay.poller.js';
 import { RolloutProcessHandler } from './rollout/rollout-process.handler.js';
 import { RolloutModule, type RolloutModuleOptions } from './rollout/rollout.module.js';
 
@@ -36,6 +37,7 @@ export class WorkerModule {
           ...(options.logger ? { logger: options.logger } : {}),
         }),
       ],
+      providers: [DeadLetterReplayPoller],
     };
   }
 }
