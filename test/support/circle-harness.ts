@@ -1,6 +1,7 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import supertest from 'supertest';
+import type { EventHandler } from '#domain';
 import { SimulatedFleet } from '../../apps/cluster-sim/src/simulated-fleet.js';
 import { createApiApp } from '../../apps/api/src/create-api-app.js';
 import { TokenService } from '../../apps/api/src/auth/token.service.js';
@@ -44,7 +45,14 @@ export interface RolloutView {
  * Postgres log, rollout engine) and a simulated fleet reached over real HTTP with real
  * kubeconfigs — the layout of `npm start`, with an offset clock and a fast simulator.
  */
-export async function startCircle(options: { msPerReplica?: number; worker?: 'in-process' | 'none' } = {}): Promise<CircleHarness> {
+export async function startCircle(
+  options: {
+    msPerReplica?: number;
+    worker?: 'in-process' | 'none';
+    /** Handlers the in-process worker subscribes besides its own (e.g. one that fails on purpose). */
+    extraHandlers?: readonly Type<EventHandler>[];
+  } = {},
+): Promise<CircleHarness> {
   const db = await createTestDatabase();
   const clock = new OffsetClock();
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -58,6 +66,7 @@ export async function startCircle(options: { msPerReplica?: number; worker?: 'in
     logger,
     transport: config,
     rollout: { engine: { timerPollMs: 25 }, reconciler: { observeIntervalMs: 20, retryIntervalMs: 200 } },
+    ...(options.extraHandlers ? { extraHandlers: options.extraHandlers } : {}),
   });
   const adminSecret = `circle_test_admin_${'y'.repeat(32)}`;
   const api = await createApiApp({ pool: db.pool, ownsPool: false, logger, clock, adminToken: adminSecret });
