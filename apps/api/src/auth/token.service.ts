@@ -18,7 +18,8 @@ export interface TokenRecord {
   lastUsedAt: Date | null;
 }
 
-interface TokenRow {
+/** A row of api_tokens without its secret hash (never selected outside verification). */
+export interface TokenRow {
   id: string;
   name: string;
   role: Role;

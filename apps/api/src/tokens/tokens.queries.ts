@@ -2,22 +2,10 @@ import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type pg from 'pg';
 import { PG_POOL } from '#infra/nest/tokens.js';
-import type { Role } from '../auth/principal.js';
+import type { TokenRow } from '../auth/token.service.js';
 import { decodeCursor, toPage, type Page } from '../common/pagination.js';
 import { ApiError } from '../common/problem.js';
 import type { TokenView } from './token.dto.js';
-
-interface TokenRow {
-  id: string;
-  name: string;
-  role: Role;
-  environments: string[];
-  created_by: string;
-  created_at: Date;
-  expires_at: Date | null;
-  revoked_at: Date | null;
-  last_used_at: Date | null;
-}
 
 const view = (r: TokenRow): TokenView => ({
   id: r.id,
