@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import { systemClock, type Clock } from '#domain';
 import { PostgresEventStore } from '#infra/event-store/postgres-event-store.js';
 import { createLogger } from '#infra/logging/logger.js';
-import { catalogProjections } from '#infra/projections/catalog/index.js';
+import { readModelProjections } from '#infra/projections/read-model-projections.js';
 import { ProjectionRunner } from '#infra/projections/projection-runner.js';
 import { createApiApp } from '../../apps/api/src/create-api-app.js';
 import { TokenService } from '../../apps/api/src/auth/token.service.js';
@@ -36,7 +36,7 @@ export async function startApi(options: { clock?: Clock } = {}): Promise<ApiHarn
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const projections = new ProjectionRunner(db.pool, new PostgresEventStore(db.pool, clock), catalogProjections, { pollMs: 20, logger });
+  const projections = new ProjectionRunner(db.pool, new PostgresEventStore(db.pool, clock), readModelProjections, { pollMs: 20, logger });
   projections.start();
   const tokens = app.get(TokenService);
   let counter = 0;

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { catalogProjections } from '#infra/projections/catalog/index.js';
-import { insightProjections } from '#infra/projections/insights/index.js';
+import { readModelProjections } from '#infra/projections/read-model-projections.js';
 import { ProjectionLagError, ProjectionStatus } from '#infra/projections/projection-status.js';
 import { PG_POOL } from '#infra/nest/tokens.js';
 import { ApiError } from './problem.js';
@@ -12,7 +11,7 @@ export class ReadModels {
   private readonly status: ProjectionStatus;
 
   constructor(@Inject(PG_POOL) readonly pool: pg.Pool) {
-    this.status = new ProjectionStatus(pool, [...catalogProjections, ...insightProjections].map((p) => p.name));
+    this.status = new ProjectionStatus(pool, readModelProjections.map((p) => p.name));
   }
 
   async caughtUp(position: number | undefined): Promise<void> {

@@ -2,8 +2,7 @@ import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown
 import type pg from 'pg';
 import type { EventStore } from '#domain';
 import type { Logger } from '../logging/logger.js';
-import { catalogProjections } from '../projections/catalog/index.js';
-import { insightProjections } from '../projections/insights/index.js';
+import { readModelProjections } from '../projections/read-model-projections.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
 import { EVENT_STORE, LOGGER, PG_POOL } from './tokens.js';
 
@@ -28,7 +27,7 @@ class ProjectionLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
       provide: PROJECTION_RUNNER,
       inject: [PG_POOL, EVENT_STORE, LOGGER],
       useFactory: (pool: pg.Pool, store: EventStore, logger: Logger) =>
-        new ProjectionRunner(pool, store, [...catalogProjections, ...insightProjections], { logger: logger.child({ component: 'projections' }) }),
+        new ProjectionRunner(pool, store, readModelProjections, { logger: logger.child({ component: 'projections' }) }),
     },
     ProjectionLifecycle,
   ],
