@@ -3,6 +3,7 @@ import {
   applicationDecider,
   applicationStreamId,
   handleCommand,
+  rolloutStreamId,
   type Clock,
   type EventHandler,
   type EventStore,
@@ -34,7 +35,7 @@ export class RolloutProcessHandler implements EventHandler {
   async handle(event: StoredEvent): Promise<void> {
     const { rolloutId } = event.data as { rolloutId: string };
     if (ENDINGS.includes(event.type)) {
-      const [requested] = await this.store.readStream(`rollout-${rolloutId}`);
+      const [requested] = await this.store.readStream(rolloutStreamId(rolloutId));
       const application = (requested?.data as { application?: string } | undefined)?.application;
       if (!application) return;
       // Idempotent: a redelivered ending finds the claim already released.
