@@ -10,6 +10,7 @@ import { ReleasesModule } from './releases/releases.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { RolloutsModule } from './rollouts/rollouts.module.js';
 import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
+import { InsightsModule } from './insights/insights.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
@@ -22,7 +23,7 @@ export interface ApiModuleOptions extends DatabaseModuleOptions {
 }
 
 /** The resource modules; each owns its controller, commands and queries. */
-export const RESOURCE_MODULES = [ApplicationsModule, RolloutsModule, ReleasesModule, ClustersModule, EnvironmentsModule, TokensModule, DeadLettersModule];
+export const RESOURCE_MODULES = [ApplicationsModule, RolloutsModule, ReleasesModule, ClustersModule, EnvironmentsModule, TokensModule, DeadLettersModule, InsightsModule];
 
 @Module({})
 export class ApiModule {
