@@ -255,7 +255,7 @@ describe('cluster simulator API', () => {
 
   it('serves discovery and server-side tables for kubectl', async () => {
     expect((await api('GET', '/api')).body).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
-    expect((await api('GET', '/apis')).body.groups.map((g: any) => g.name)).toEqual(['apps']);
+    expect((await api('GET', '/apis')).body.groups.map((g: any) => g.name)).toEqual(['apps', 'gateway.networking.k8s.io']);
     const apps = (await api('GET', '/apis/apps/v1')).body;
     expect(apps.resources.find((r: any) => r.name === 'deployments')).toMatchObject({ kind: 'Deployment', namespaced: true, shortNames: ['deploy'] });
     const res = await fetch(`${sim.url}/apis/apps/v1/namespaces/ns/deployments`, {

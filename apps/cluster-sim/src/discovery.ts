@@ -1,4 +1,4 @@
-import { RESOURCES, type ResourceDef } from './resources.js';
+import { API_GROUPS, RESOURCES, type ResourceDef } from './resources.js';
 
 /**
  * Legacy (unaggregated) discovery documents. kubectl 1.32 asks for aggregated
@@ -21,16 +21,18 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
-function groupDoc() {
-  return { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } };
+function groupDoc(name: string) {
+  const version = { groupVersion: `${name}/v1`, version: 'v1' };
+  return { name, versions: [version], preferredVersion: version };
 }
 
 export function apiGroupList(): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [groupDoc()] };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: API_GROUPS.map(groupDoc) };
 }
 
-export function apiGroup(): Record<string, unknown> {
-  return { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc() };
+/** The APIGroup document of a served group, or undefined for any other name. */
+export function apiGroup(name: string): Record<string, unknown> | undefined {
+  return (API_GROUPS as readonly string[]).includes(name) ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(name) } : undefined;
 }
 
 const READ_ONLY = ['get', 'list', 'watch'];
@@ -56,8 +58,10 @@ function resourceEntries(def: ResourceDef): Record<string, unknown>[] {
   return [main, ...subs];
 }
 
-export function apiResourceList(groupVersion: 'v1' | 'apps/v1'): Record<string, unknown> {
-  const group = groupVersion === 'v1' ? '' : 'apps';
+/** The APIResourceList of `v1` or `<group>/v1`, or undefined for a group version not served. */
+export function apiResourceList(groupVersion: string): Record<string, unknown> | undefined {
+  const group = groupVersion === 'v1' ? '' : groupVersion.replace(/\/v1$/, '');
+  if (group !== '' && (!(API_GROUPS as readonly string[]).includes(group) || groupVersion !== `${group}/v1`)) return undefined;
   return {
     kind: 'APIResourceList',
     apiVersion: 'v1',

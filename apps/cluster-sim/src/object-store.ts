@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, alreadyExists, conflict, notFound } from './api-error.js';
 import { clone, deepEqual, type KubeObject } from './json.js';
-import { applyDefaults, apiVersionOf, validate, type ResourceDef } from './resources.js';
+import { applyDefaults, apiVersionOf, tracksGeneration, validate, type ResourceDef } from './resources.js';
 import type { FieldSelector, LabelSelector } from './selectors.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -110,10 +110,8 @@ export class ObjectStore {
     if (def.resource === 'services') obj.spec.clusterIPs = [obj.spec.clusterIP];
     obj.metadata.uid = randomUUID();
     obj.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    if (def.resource === 'deployments') {
-      obj.metadata.generation = 1;
-      obj.status = {};
-    }
+    if (tracksGeneration(def)) obj.metadata.generation = 1;
+    if (def.resource === 'deployments') obj.status = {};
     delete obj.metadata.resourceVersion;
     this.commit(def, key, 'ADDED', obj, undefined);
     return obj;
@@ -153,7 +151,7 @@ export class ObjectStore {
         candidate.spec.clusterIP ??= old.spec.clusterIP;
         candidate.spec.clusterIPs = [candidate.spec.clusterIP];
       }
-      if (def.resource === 'deployments') {
+      if (tracksGeneration(def)) {
         // generation counts spec changes only: metadata-only writes (a new revision
         // annotation) and identical re-applies leave it, as the real API server does.
         const specChanged = !deepEqual(old.spec, candidate.spec);

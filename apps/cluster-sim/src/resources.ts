@@ -2,11 +2,15 @@ import { badRequest, invalid } from './api-error.js';
 import { clone, deepEqual, isPlainObject, type KubeObject } from './json.js';
 import { LabelSelector } from './selectors.js';
 
+/** The API groups served; '' is the core group under /api/v1. */
+export type ApiGroupName = '' | 'apps' | 'gateway.networking.k8s.io';
+export const API_GROUPS: readonly Exclude<ApiGroupName, ''>[] = ['apps', 'gateway.networking.k8s.io'];
+
 /** One served resource type, as listed by discovery and routed by the HTTP layer. */
 export interface ResourceDef {
   readonly resource: string;
   readonly singular: string;
-  readonly group: '' | 'apps';
+  readonly group: ApiGroupName;
   readonly version: 'v1';
   readonly kind: string;
   readonly namespaced: boolean;
@@ -24,7 +28,15 @@ export const RESOURCES: readonly ResourceDef[] = [
   { resource: 'events', singular: 'event', group: '', version: 'v1', kind: 'Event', namespaced: true, shortNames: ['ev'], categories: [], placeholder: true, subresources: [] },
   { resource: 'deployments', singular: 'deployment', group: 'apps', version: 'v1', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], placeholder: false, subresources: ['status', 'scale'] },
   { resource: 'replicasets', singular: 'replicaset', group: 'apps', version: 'v1', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'], categories: ['all'], placeholder: true, subresources: [] },
+  // On a real cluster a CRD of the Gateway API install; here it is simply stored (no
+  // gateway controller acts on it), which is all circle needs to set weights.
+  { resource: 'httproutes', singular: 'httproute', group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute', namespaced: true, shortNames: [], categories: ['gateway-api'], placeholder: false, subresources: ['status'] },
 ];
+
+/** Resources whose metadata.generation counts spec changes (Deployments, and custom resources like HTTPRoute). */
+export function tracksGeneration(def: ResourceDef): boolean {
+  return def.resource === 'deployments' || def.resource === 'httproutes';
+}
 
 export function apiVersionOf(def: ResourceDef): string {
   return def.group ? `${def.group}/${def.version}` : def.version;
@@ -99,6 +111,10 @@ export function applyDefaults(def: ResourceDef, obj: KubeObject): void {
       obj.status ??= { loadBalancer: {} };
       break;
     }
+    case 'httproutes':
+      obj.spec ??= {};
+      httpRouteDefaults(obj.spec);
+      break;
   }
 }
 
@@ -137,6 +153,7 @@ export function validate(def: ResourceDef, obj: KubeObject, old: KubeObject | un
       throw invalid(def.kind, def.group, name, [{ field: 'spec.selector', message: 'Invalid value: field is immutable' }]);
     }
   }
+  if (def.resource === 'httproutes') validateHttpRoute(def, name, obj.spec);
   if (def.resource === 'services') {
     const ports = obj.spec?.ports;
     if (!Array.isArray(ports) || ports.length === 0) throw invalid(def.kind, def.group, name, [{ field: 'spec.ports', message: 'Required value' }]);
@@ -144,6 +161,55 @@ export function validate(def: ResourceDef, obj: KubeObject, old: KubeObject | un
       if (!isPlainObject(p) || !Number.isInteger(p['port'])) throw invalid(def.kind, def.group, name, [{ field: `spec.ports[${i}].port`, message: 'Required value' }]);
     }
     checkStringMap(def, name, 'spec.selector', obj.spec?.selector);
+  }
+}
+
+/** The parts of the HTTPRoute schema circle relies on: parentRefs and backendRefs with names and weights. */
+function validateHttpRoute(def: ResourceDef, name: string, spec: unknown): void {
+  const fail = (field: string, message: string): never => {
+    throw invalid(def.kind, def.group, name, [{ field, message }]);
+  };
+  if (spec === undefined) return;
+  if (!isPlainObject(spec)) return fail('spec', 'must be an object');
+  const parentRefs = spec['parentRefs'];
+  if (parentRefs !== undefined) {
+    if (!Array.isArray(parentRefs) || parentRefs.length > 32) fail('spec.parentRefs', 'must be a list of at most 32 items');
+    for (const [i, ref] of (parentRefs as unknown[]).entries()) {
+      if (!isPlainObject(ref) || typeof ref['name'] !== 'string' || !ref['name']) fail(`spec.parentRefs[${i}].name`, 'Required value');
+    }
+  }
+  const rules = spec['rules'];
+  if (rules === undefined) return;
+  if (!Array.isArray(rules) || rules.length > 16) return fail('spec.rules', 'must be a list of at most 16 items');
+  for (const [i, rule] of rules.entries()) {
+    if (!isPlainObject(rule)) return fail(`spec.rules[${i}]`, 'must be an object');
+    const backendRefs = rule['backendRefs'];
+    if (backendRefs === undefined) continue;
+    if (!Array.isArray(backendRefs) || backendRefs.length > 16) return fail(`spec.rules[${i}].backendRefs`, 'must be a list of at most 16 items');
+    for (const [j, ref] of backendRefs.entries()) {
+      const at = `spec.rules[${i}].backendRefs[${j}]`;
+      if (!isPlainObject(ref) || typeof ref['name'] !== 'string' || !ref['name']) return fail(`${at}.name`, 'Required value');
+      const weight = ref['weight'];
+      if (weight !== undefined && (!Number.isInteger(weight) || (weight as number) < 0 || (weight as number) > 1_000_000)) {
+        fail(`${at}.weight`, `Invalid value: ${JSON.stringify(weight)}: must be an integer between 0 and 1000000`);
+      }
+    }
+  }
+}
+
+/** Fills the HTTPRoute defaults of the Gateway API CRD schema that show in circle's fields. */
+function httpRouteDefaults(spec: Record<string, any>): void {
+  for (const rule of (spec['rules'] ?? []) as Record<string, any>[]) {
+    rule['matches'] ??= [{ path: { type: 'PathPrefix', value: '/' } }];
+    for (const ref of (rule['backendRefs'] ?? []) as Record<string, any>[]) {
+      ref['group'] ??= '';
+      ref['kind'] ??= 'Service';
+      ref['weight'] ??= 1;
+    }
+  }
+  for (const ref of (spec['parentRefs'] ?? []) as Record<string, any>[]) {
+    ref['group'] ??= 'gateway.networking.k8s.io';
+    ref['kind'] ??= 'Gateway';
   }
 }
 
@@ -203,6 +269,8 @@ const COLUMNS: Record<string, Column[]> = {
     AGE,
     { name: 'Selector', type: 'string', format: '', description: 'Label selector.', priority: 1, cell: (o) => selectorText(o.spec?.selector) },
   ],
+  // The printer columns of the Gateway API CRD.
+  httproutes: [NAME, { name: 'Hostnames', type: 'string', format: '', description: 'Hostnames of the route.', priority: 0, cell: (o) => (o.spec?.hostnames ?? []).join(',') }, AGE],
 };
 
 /**

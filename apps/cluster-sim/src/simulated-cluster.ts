@@ -12,7 +12,7 @@ import { buildKubeconfig } from './kubeconfig.js';
 import { ObjectStore, deliver, type Watcher, type WatchEventType } from './object-store.js';
 import { applyJsonPatch, applyMergePatch, applyServerSideApply, applyStrategicMergePatch } from './patches.js';
 import type { PodFault } from './pod-faults.js';
-import { apiVersionOf, checkTypeMeta, findResource, toTable, type ResourceDef } from './resources.js';
+import { API_GROUPS, apiVersionOf, checkTypeMeta, findResource, toTable, type ApiGroupName, type ResourceDef } from './resources.js';
 import { FieldSelector, LabelSelector } from './selectors.js';
 
 export interface SimulatedClusterOptions {
@@ -86,8 +86,8 @@ const PATCH_TYPES = [
 ] as const;
 
 /**
- * One simulated Kubernetes API server: namespaces, apps/v1 Deployments and v1
- * Services over plain node:http, with real API semantics where clients depend on
+ * One simulated Kubernetes API server: namespaces, apps/v1 Deployments, v1
+ * Services and Gateway API HTTPRoutes over plain node:http, with real API semantics where clients depend on
  * them (resourceVersion conflicts, watch resume and bookmarks, Status errors, bearer
  * auth, discovery for kubectl), a simulated Deployment controller, and faults.
  */
@@ -246,7 +246,7 @@ export class SimulatedCluster {
   // ---- inspection -----------------------------------------------------------------
 
   /** The stored object, as a client would GET it (a copy), or undefined. */
-  getObject(resource: 'namespaces' | 'deployments' | 'services', namespace: string | null, name: string): KubeObject | undefined {
+  getObject(resource: 'namespaces' | 'deployments' | 'services' | 'httproutes', namespace: string | null, name: string): KubeObject | undefined {
     const obj = this.store.find(resource, ObjectStore.key(namespace, name));
     return obj ? clone(obj) : undefined;
   }
@@ -332,21 +332,22 @@ export class SimulatedCluster {
           return sendJson(res, 200, apiVersions(`${this.host}:${this.boundPort}`));
         case '/apis':
           return sendJson(res, 200, apiGroupList());
-        case '/apis/apps':
-          return sendJson(res, 200, apiGroup());
         case '/api/v1':
           return sendJson(res, 200, apiResourceList('v1'));
-        case '/apis/apps/v1':
-          return sendJson(res, 200, apiResourceList('apps/v1'));
+      }
+      // Group discovery: /apis/<group> and /apis/<group>/v1 for every served group.
+      if (segs[0] === 'apis' && (segs.length === 2 || segs.length === 3)) {
+        const doc = segs.length === 2 ? apiGroup(segs[1]!) : apiResourceList(`${segs[1]}/${segs[2]}`);
+        if (doc) return sendJson(res, 200, doc);
       }
     }
-    let group: '' | 'apps';
+    let group: ApiGroupName;
     let rest: string[];
     if (segs[0] === 'api' && segs[1] === 'v1') {
       group = '';
       rest = segs.slice(2);
-    } else if (segs[0] === 'apis' && segs[1] === 'apps' && segs[2] === 'v1') {
-      group = 'apps';
+    } else if (segs[0] === 'apis' && (API_GROUPS as readonly string[]).includes(segs[1] ?? '') && segs[2] === 'v1') {
+      group = segs[1] as ApiGroupName;
       rest = segs.slice(3);
     } else {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -422,6 +423,10 @@ export class SimulatedCluster {
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
     if (!(PATCH_TYPES as readonly string[]).includes(contentType)) {
       throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
+    }
+    // Custom resources (HTTPRoute) have no patch strategy metadata: a real API server refuses strategic merge for them.
+    if (contentType === 'application/strategic-merge-patch+json' && def.group === 'gateway.networking.k8s.io') {
+      throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.filter((t) => !t.startsWith('application/strategic')).join(', ')}`);
     }
     const patch = parseBody(body, req, contentType === 'application/apply-patch+yaml');
     const key = ObjectStore.key(namespace, name);
