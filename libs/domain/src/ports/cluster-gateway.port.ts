@@ -72,6 +72,41 @@ export interface ServiceRef {
   readonly role: ServiceRole;
 }
 
+/**
+ * The HTTPRoute `<app>` of one application, whose weights split traffic between the
+ * Services `<app>-stable` and `<app>-canary` (Gateway API traffic routing).
+ */
+export interface TrafficRouteRef {
+  readonly application: string;
+  readonly namespace: string;
+  readonly rolloutId: string;
+  /** Port of the two Services the route sends traffic to. */
+  readonly servicePort: number;
+}
+
+/** Relative shares of traffic; circle uses percentages (20 / 80), the Gateway API takes any non-negative integers. */
+export interface TrafficWeights {
+  readonly stable: number;
+  readonly canary: number;
+}
+
+/** The Gateway the route attaches to (same namespace as the route when `namespace` is absent). */
+export interface GatewayParentRef {
+  readonly name: string;
+  readonly namespace?: string;
+}
+
+/** An HTTPRoute as the cluster reports it: the weights it really carries. */
+export interface TrafficRouteStatus {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly weights: TrafficWeights;
+  readonly parentRef: GatewayParentRef | null;
+  readonly rolloutId: string | null;
+  readonly resourceVersion: string;
+}
+
 /** What circle annotated on an object, read back from the cluster. */
 export interface CircleMarks {
   readonly application: string;
@@ -229,6 +264,17 @@ export interface ClusterGateway {
     filter: ManagedObjectFilter,
     onEvent: (event: WorkloadWatchEvent) => void,
   ): Promise<WatchSubscription>;
+
+  /**
+   * Applies the HTTPRoute `<app>` (server-side apply) attached to `parentRef`, sending
+   * `weights.stable` of the traffic to `<app>-stable` and `weights.canary` to
+   * `<app>-canary`. All to stable is `{ stable: 100, canary: 0 }`. Needs the Gateway
+   * API CRDs on the cluster.
+   */
+  setTrafficWeights(cluster: ClusterRef, ref: TrafficRouteRef, weights: TrafficWeights, parentRef: GatewayParentRef): Promise<TrafficRouteStatus>;
+
+  /** Deletes the HTTPRoute `<app>`; succeeds when it is already gone (or the cluster has no Gateway API). */
+  deleteTrafficRoute(cluster: ClusterRef, ref: { readonly application: string; readonly namespace: string }): Promise<void>;
 
   /** Checks that the cluster answers (one attempt, bounded by the request timeout); never throws. */
   ping(cluster: ClusterRef): Promise<ClusterReachability>;

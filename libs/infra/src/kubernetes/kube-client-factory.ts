@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppsV1Api, CoreV1Api, KubeConfig, VersionApi, Watch } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi, Watch } from '@kubernetes/client-node';
 import { ClusterGatewayError, type ClusterRef } from '#domain/ports/cluster-gateway.port.js';
 
 /** The API clients of one cluster, built from its kubeconfig. */
@@ -8,6 +8,8 @@ export interface KubeClients {
   readonly server: string;
   readonly apps: AppsV1Api;
   readonly core: CoreV1Api;
+  /** Custom resources (Gateway API HTTPRoutes). */
+  readonly custom: CustomObjectsApi;
   readonly version: VersionApi;
   readonly watch: Watch;
 }
@@ -82,6 +84,7 @@ export class KubeClientFactory {
       server: `${url.protocol}//${url.host}`,
       apps: kc.makeApiClient(AppsV1Api),
       core: kc.makeApiClient(CoreV1Api),
+      custom: kc.makeApiClient(CustomObjectsApi),
       version: kc.makeApiClient(VersionApi),
       watch: new Watch(kc),
     };

@@ -9,11 +9,15 @@ import {
   type ClusterGateway,
   type ClusterReachability,
   type ClusterRef,
+  type GatewayParentRef,
   type ManagedObject,
   type ManagedObjectFilter,
   type ServiceRef,
   type ServiceSpec,
   type ServiceStatus,
+  type TrafficRouteRef,
+  type TrafficRouteStatus,
+  type TrafficWeights,
   type WatchSubscription,
   type WorkloadRef,
   type WorkloadSpec,
@@ -24,6 +28,7 @@ import { toClusterError } from './cluster-errors.js';
 import { ClusterResilience, DEFAULT_RESILIENCE, httpStatusOf, type ResilienceOptions } from './cluster-resilience.js';
 import { KubeClientFactory, type KubeClientFactoryOptions, type KubeClients } from './kube-client-factory.js';
 import { deploymentManifest, serviceManifest, toServiceStatus, toWorkloadStatus } from './kubernetes-manifests.js';
+import { HTTP_ROUTE, httpRouteManifest, httpRouteName, toTrafficRouteStatus } from './traffic-route-manifest.js';
 
 export interface KubernetesClusterGatewayOptions extends KubeClientFactoryOptions {
   /** Server-side apply field manager (default `circle`). */
@@ -176,6 +181,33 @@ export class KubernetesClusterGateway implements ClusterGateway {
     await this.call(cluster, 'deleteService', (c, o) => c.core.deleteNamespacedService({ name: serviceName(ref.application, ref.role), namespace: ref.namespace }, withSignal(o)), {
       notFoundAsNull: true,
     });
+  }
+
+  async setTrafficWeights(cluster: ClusterRef, ref: TrafficRouteRef, weights: TrafficWeights, parentRef: GatewayParentRef): Promise<TrafficRouteStatus> {
+    const valid = (w: number) => Number.isInteger(w) && w >= 0 && w <= 1_000_000;
+    if (!valid(weights.stable) || !valid(weights.canary) || weights.stable + weights.canary === 0) {
+      // Both at 0 would make the Gateway answer 500 to every request: never what a rollout means.
+      throw new ClusterGatewayError('CLUSTER_INVALID_REQUEST', cluster.name, 'setTrafficWeights', `weights must be integers 0-1000000, not both 0; got ${weights.stable}/${weights.canary}`);
+    }
+    if (!parentRef.name) throw new ClusterGatewayError('CLUSTER_INVALID_REQUEST', cluster.name, 'setTrafficWeights', 'the Gateway (parentRef.name) is required');
+    const body = httpRouteManifest(ref, weights, parentRef);
+    const applied = await this.call(cluster, 'setTrafficWeights', (c, o) =>
+      c.custom.patchNamespacedCustomObject(
+        { ...HTTP_ROUTE, namespace: ref.namespace, name: httpRouteName(ref.application), body, fieldManager: this.fieldManager, force: true },
+        withSignal(o, APPLY),
+      ),
+    );
+    return toTrafficRouteStatus(cluster.name, ref.application, applied);
+  }
+
+  async deleteTrafficRoute(cluster: ClusterRef, ref: { readonly application: string; readonly namespace: string }): Promise<void> {
+    // 404 also comes back when the cluster has no Gateway API at all: nothing to delete either way.
+    await this.call(
+      cluster,
+      'deleteTrafficRoute',
+      (c, o) => c.custom.deleteNamespacedCustomObject({ ...HTTP_ROUTE, namespace: ref.namespace, name: httpRouteName(ref.application) }, withSignal(o)),
+      { notFoundAsNull: true },
+    );
   }
 
   async listManagedObjects(cluster: ClusterRef, filter: ManagedObjectFilter = {}): Promise<ManagedObject[]> {
