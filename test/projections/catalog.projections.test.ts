@@ -79,20 +79,30 @@ describe('catalog projections', () => {
     const first = new ProjectionRunner(db.pool, store, catalogProjections, { pollMs: 20 });
     const second = new ProjectionRunner(db.pool, store, catalogProjections, { pollMs: 20 });
     first.start();
-    const locks = async () =>
-      (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $1`, [0x70726f6a])).rows[0]!.n;
-    for (let i = 0; i < 100 && (await locks()) === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
-    expect(await locks()).toBe(1);
-    second.start(); // waits on the lock the first one holds
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await locks()).toBe(1);
-    await seeder(store).application('late');
-    const status = new ProjectionStatus(db.pool, catalogProjections.map((p) => p.name));
-    await status.waitFor(await store.headPosition());
-    await first.stop();
-    await seeder(store).application('later');
-    await status.waitFor(await store.headPosition(), 10_000);
-    await second.stop();
+    try {
+      const locks = async () =>
+        // Other test files' workers hold the same lock in their own databases of the shared
+        // server: count only this database's.
+        (await db.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks
+           WHERE locktype = 'advisory' AND granted AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          [0x70726f6a],
+        )).rows[0]!.n;
+      for (let i = 0; i < 100 && (await locks()) === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect(await locks()).toBe(1);
+      second.start(); // waits on the lock the first one holds
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await locks()).toBe(1);
+      await seeder(store).application('late');
+      const status = new ProjectionStatus(db.pool, catalogProjections.map((p) => p.name));
+      await status.waitFor(await store.headPosition());
+      await first.stop();
+      await seeder(store).application('later');
+      await status.waitFor(await store.headPosition(), 10_000);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
     const names = (await db.pool.query<{ name: string }>('SELECT name FROM rm_applications ORDER BY name')).rows.map((r) => r.name);
     expect(names).toEqual(['late', 'later', 'shop']);
   });
