@@ -110,7 +110,6 @@ describe('rollouts API', () => {
       [{ kind: 'deploy', application: 'shop', version: '1.0.0', clusters: ['prod-eu-1'], strategy: { canary: { steps: [{ setWeight: 10, pause: {} }] } } }, 400, 'VALIDATION_FAILED'],
       [{ kind: 'deploy', application: 'shop', version: '1.0.0', clusters: ['prod-eu-1'], strategy: { canary: { steps: [{ setWeight: 150 }] } } }, 400, 'VALIDATION_FAILED'],
       [{ kind: 'deploy', application: 'shop', version: '1.0.0', clusters: ['prod-eu-1'], supersde: true }, 400, 'VALIDATION_FAILED'],
-      [{ kind: 'deploy', application: 'shop', version: '1.0.0', clusters: ['prod-eu-1'], strategy: { canary: { trafficRouting: 'gatewayApi', steps: [{ setWeight: 10 }] } } }, 400, 'VALIDATION_FAILED'],
     ];
     const head = await api.db.pool.query<{ p: string }>('SELECT max(global_position) AS p FROM events');
     for (const [body, status, code] of cases) {
@@ -137,8 +136,26 @@ describe('rollouts API', () => {
     expect(viewerDenied.body.code).toBe('FORBIDDEN');
   });
 
-  it('runs the approval flow: requester cannot approve, another release manager can', async () => {
-    const accepted = await post('/v1/rollouts', alice, { kind: 'deploy', application: 'cart', version: '1.0.0', environment: 'prod' }).expect(202);
+  it('gates promotion on the previous environment (a release manager may override with a reason), then runs the approval flow', async () => {
+    // cart@1.0.0 never went live in staging, so prod's promotion gate stands in the way.
+    const gated = await post('/v1/rollouts', alice, { kind: 'deploy', application: 'cart', version: '1.0.0', environment: 'prod' }).expect(422);
+    expect(gated.body).toMatchObject({ code: 'PROMOTION_GATE_FAILED', details: { previousEnvironment: 'staging', live: false } });
+    const byDeployer = await post('/v1/rollouts', ci, { kind: 'deploy', application: 'cart', version: '1.0.0', environment: 'prod', override: { reason: 'urgent' } }).expect(403);
+    expect(byDeployer.body.code).toBe('FORBIDDEN');
+    const needless = await post('/v1/rollouts', alice, { kind: 'deploy', application: 'search', version: '1.0.0', environment: 'staging', override: { reason: 'x' } }).expect(422);
+    expect(needless.body.code).toBe('PROMOTION_OVERRIDE_UNNEEDED');
+    const accepted = await post('/v1/rollouts', alice, {
+      kind: 'deploy', application: 'cart', version: '1.0.0', environment: 'prod', override: { reason: 'first install of cart, nothing to soak' },
+    }).expect(202);
+    const requested = await api.db.pool.query<{ data: { promotionOverride: unknown } }>(
+      `SELECT data FROM events WHERE stream_id = $1 AND type = 'RolloutRequested'`,
+      [`rollout-${accepted.body.rolloutId}`],
+    );
+    expect(requested.rows[0]!.data.promotionOverride).toEqual({
+      by: 'alice',
+      reason: 'first install of cart, nothing to soak',
+      missing: 'cart@1.0.0 is not live in staging, the environment before prod',
+    });
     expect(accepted.body.phase).toBe('AwaitingApproval');
     const id = accepted.body.rolloutId;
     const self = await post(`/v1/rollouts/${id}/approve`, alice, {}).expect(422);

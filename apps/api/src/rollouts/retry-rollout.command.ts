@@ -48,6 +48,9 @@ export class RetryRolloutHandler implements ICommandHandler<RetryRollout> {
           strategy: request.strategy,
           reason: `retry of rollout ${rolloutId}${request.reason ? `: ${request.reason}` : ''}`,
           supersede: false,
+          // A gate that was overridden once is overridden again, by whoever retries (the
+          // gate check still demands the release-manager role for that).
+          ...(request.promotionOverride ? { override: { reason: request.promotionOverride.reason } } : {}),
         },
         ctx,
       ),

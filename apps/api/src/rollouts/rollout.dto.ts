@@ -19,6 +19,12 @@ import { StrategyDto } from './strategy.dto.js';
 
 export const ROLLOUT_KINDS = ['deploy', 'upgrade', 'rollback'] as const;
 
+export class PromotionOverrideDto {
+  @ApiProperty({ example: 'hotfix for INC-2231, soak waived by the on-call release manager', description: 'Goes into the audit trail.' })
+  @IsString() @MinLength(1) @MaxLength(1000)
+  reason!: string;
+}
+
 export class StartRolloutRequest {
   @ApiProperty({ enum: ROLLOUT_KINDS, description: 'deploy: first install; upgrade: to a newer release; rollback: to any earlier release.' })
   @IsIn(ROLLOUT_KINDS)
@@ -49,6 +55,13 @@ export class StartRolloutRequest {
   @ApiPropertyOptional({ example: 'fix for INC-2231', description: 'Recorded in the audit trail.' })
   @IsOptional() @IsString() @MaxLength(1000)
   reason?: string;
+
+  @ApiPropertyOptional({
+    type: PromotionOverrideDto,
+    description: 'Release managers only: go past a promotion gate (too little soak in the previous environment), with a reason.',
+  })
+  @IsOptional() @ValidateNested() @Type(() => PromotionOverrideDto)
+  override?: PromotionOverrideDto;
 
   @ApiPropertyOptional({ default: false, description: 'Abort a rollout already active for this application on these clusters and take its place.' })
   @IsOptional() @IsBoolean()

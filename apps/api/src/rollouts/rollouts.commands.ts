@@ -22,6 +22,7 @@ import { CLOCK } from '#infra/nest/tokens.js';
 import { CommandExecutor } from '../common/command-executor.js';
 import { ApiError } from '../common/problem.js';
 import { eventMetadata, type RequestContext } from '../common/request-context.js';
+import { PromotionGate } from './promotion-gate.js';
 import { RolloutTargets } from './rollout-targets.js';
 import { rolloutLinks } from './rollouts.queries.js';
 
@@ -35,6 +36,7 @@ export interface StartRolloutInput {
   strategy: Strategy;
   reason?: string;
   supersede: boolean;
+  override?: { reason: string };
 }
 
 export interface RolloutAcceptedResult {
@@ -100,6 +102,7 @@ export class StartRolloutHandler implements ICommandHandler<StartRollout> {
   constructor(
     @Inject(CommandExecutor) private readonly commands: CommandExecutor,
     @Inject(RolloutTargets) private readonly targets: RolloutTargets,
+    @Inject(PromotionGate) private readonly gate: PromotionGate,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -125,6 +128,7 @@ export class StartRolloutHandler implements ICommandHandler<StartRollout> {
         version: input.version,
       });
     }
+    const promotionOverride = await this.gate.check({ ...input, principal });
     const targets = await this.targets.resolve(input);
     const rolloutId = rolloutIdFor(ctx);
     const now = this.clock.now();
@@ -154,6 +158,7 @@ export class StartRolloutHandler implements ICommandHandler<StartRollout> {
             requiredApprovals: targets.requiredApprovals,
             requestedBy: principal.name,
             reason: input.reason ?? null,
+            ...(promotionOverride ? { promotionOverride } : {}),
             now,
           },
         },

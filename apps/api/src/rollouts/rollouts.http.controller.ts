@@ -85,6 +85,7 @@ export class RolloutsHttpController {
           strategy: toStrategy(body.strategy),
           reason: body.reason,
           supersede: body.supersede ?? false,
+          ...(body.override ? { override: { reason: body.override.reason } } : {}),
         },
         ctx,
       ),

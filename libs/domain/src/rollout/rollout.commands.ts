@@ -21,6 +21,11 @@ export interface RolloutRequest {
   requiredApprovals: number;
   requestedBy: string;
   reason: string | null;
+  /**
+   * Set when a release manager let the rollout past a promotion gate it did not meet
+   * (say, too little soak in the previous environment): who, why, and what was missing.
+   */
+  promotionOverride?: { by: string; reason: string; missing: string };
 }
 
 export type RolloutCommand =

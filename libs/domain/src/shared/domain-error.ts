@@ -43,6 +43,7 @@ export const DomainErrorKinds = {
   ROLLOUT_RELEASE_UNKNOWN: 'rule',
   ROLLOUT_CLUSTER_UNKNOWN: 'rule',
   ROLLOUT_ENVIRONMENT_UNKNOWN: 'rule',
+  PROMOTION_GATE_FAILED: 'rule',
   CLUSTER_ENVIRONMENT_UNKNOWN: 'rule',
 } as const;
 
