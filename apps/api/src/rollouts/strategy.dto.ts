@@ -25,6 +25,7 @@ import {
   type AnalysisCheck,
   type CanaryStep,
   type Strategy,
+  type TrafficRouting,
 } from '#domain';
 
 /** Objects that must set exactly one of the given keys, like Argo's step objects. */
@@ -99,11 +100,16 @@ export class CanaryDto {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => CanaryStepDto)
   steps!: CanaryStepDto[];
 
-  // Gateway API HTTPRoute weights are not carried out yet; accepting the setting and
-  // splitting by replicas anyway would be a silent lie, so only `replicas` is accepted.
-  @ApiPropertyOptional({ enum: ['replicas'], default: 'replicas', description: 'Traffic follows the replica ratio of the two tracks.' })
-  @IsOptional() @IsIn(['replicas'], { message: 'trafficRouting supports only "replicas" (Gateway API weights are not available yet)' })
-  trafficRouting?: 'replicas';
+  @ApiPropertyOptional({
+    enum: ['replicas', 'gatewayApi'],
+    default: 'replicas',
+    description:
+      '`replicas`: traffic follows the replica ratio of the two tracks. `gatewayApi`: on clusters labelled `circle.dev/gateway=<gateway>` ' +
+      '(optionally `circle.dev/gateway-namespace`), an HTTPRoute `<app>` attached to that Gateway splits traffic between `<app>-stable` ' +
+      'and `<app>-canary` by exactly the step weight; clusters without the label fall back to the replica ratio.',
+  })
+  @IsOptional() @IsIn(['replicas', 'gatewayApi'])
+  trafficRouting?: TrafficRouting;
 
   @ApiPropertyOptional({ default: DEFAULT_PROGRESS_DEADLINE_SECONDS }) @IsOptional() @IsInt() @Min(1) @Max(86400)
   progressDeadlineSeconds?: number;

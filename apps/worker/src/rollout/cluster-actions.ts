@@ -3,6 +3,7 @@ import {
   type ClusterAction,
   type ClusterGateway,
   type ClusterRef,
+  type GatewayParentRef,
   type ServiceRole,
   type Track,
   type WorkloadStatus,
@@ -19,6 +20,29 @@ const COLOURS: readonly Track[] = ['blue', 'green'];
 const ready = (): Observation => ({ state: 'ready' });
 
 /**
+ * Cluster labels that say a cluster routes canary traffic through a Gateway API
+ * Gateway: `circle.dev/gateway=<gateway name>`, optionally
+ * `circle.dev/gateway-namespace=<its namespace>` (default: the application's namespace).
+ */
+export const GATEWAY_LABEL = 'circle.dev/gateway';
+export const GATEWAY_NAMESPACE_LABEL = 'circle.dev/gateway-namespace';
+
+/** The Gateway a cluster's labels name, or null when the cluster is not configured for the Gateway API. */
+export function gatewayFromLabels(labels: Readonly<Record<string, string>>): GatewayParentRef | null {
+  const name = labels[GATEWAY_LABEL];
+  if (!name) return null;
+  const namespace = labels[GATEWAY_NAMESPACE_LABEL];
+  return namespace ? { name, namespace } : { name };
+}
+
+/** Where the Gateway chosen for a cluster is remembered in the rollout's notes, so later steps and a restore use the same one. */
+const NOTE_GATEWAY = 'gateway';
+const NOTE_GATEWAY_NAMESPACE = 'gatewayNamespace';
+
+/** Reads a cluster's labels (from the clusters read model). */
+export type ClusterLabels = (cluster: string) => Promise<Readonly<Record<string, string>>>;
+
+/**
  * Carries out one rollout action on one cluster through the gateway. Every method may
  * run twice for the same step (a worker died between doing and recording): applies
  * are by spec, deletes tolerate absence, so a repeat changes nothing visible.
@@ -27,7 +51,35 @@ export class ClusterActions {
   /** Namespaces known to exist, per cluster: each is ensured once per worker, not per step. */
   private readonly namespaces = new Set<string>();
 
-  constructor(private readonly gateway: ClusterGateway) {}
+  constructor(
+    private readonly gateway: ClusterGateway,
+    private readonly clusterLabels: ClusterLabels = async () => ({}),
+  ) {}
+
+  /**
+   * The Gateway whose HTTPRoute carries this rollout's traffic split on this cluster,
+   * or null for replica-ratio routing: the strategy must ask for `gatewayApi` and the
+   * cluster must be labelled for it; a cluster without the label falls back to the
+   * replica ratio. Once a step has used a Gateway the note keeps it, so a label
+   * changed mid-rollout cannot leave an HTTPRoute pointing at a canary being removed.
+   */
+  private async trafficGateway(cluster: ClusterRef, ctx: RolloutContext, note: Record<string, string>): Promise<GatewayParentRef | null> {
+    const strategy = ctx.request.strategy;
+    if (strategy.kind !== 'canary' || strategy.trafficRouting !== 'gatewayApi') return null;
+    const noted = note[NOTE_GATEWAY];
+    if (noted) return note[NOTE_GATEWAY_NAMESPACE] ? { name: noted, namespace: note[NOTE_GATEWAY_NAMESPACE] } : { name: noted };
+    return gatewayFromLabels(await this.clusterLabels(cluster.name));
+  }
+
+  /** Sends `canaryWeight` % of the Gateway's traffic to `<app>-canary`, the rest to `<app>-stable`. */
+  private async setWeights(cluster: ClusterRef, ctx: RolloutContext, parentRef: GatewayParentRef, canaryWeight: number): Promise<void> {
+    await this.gateway.setTrafficWeights(
+      cluster,
+      { application: ctx.application, namespace: ctx.namespace, rolloutId: ctx.rolloutId, servicePort: SERVICE_PORTS[0]!.port },
+      { stable: 100 - canaryWeight, canary: canaryWeight },
+      parentRef,
+    );
+  }
 
   private async ensureNamespace(cluster: ClusterRef, namespace: string): Promise<void> {
     const key = `${cluster.name}/${namespace}`;
@@ -42,24 +94,27 @@ export class ClusterActions {
   }
 
   /** Applies the action; returns facts to remember for later stages (e.g. colours). */
-  async apply(cluster: ClusterRef, ctx: RolloutContext, action: ClusterAction, revision: number): Promise<Record<string, string>> {
+  async apply(cluster: ClusterRef, ctx: RolloutContext, action: ClusterAction, revision: number, note: Record<string, string> = {}): Promise<Record<string, string>> {
     try {
-      return await this.applyAction(cluster, ctx, action, revision);
+      return await this.applyAction(cluster, ctx, action, revision, note);
     } catch (error) {
       this.forget(cluster);
       throw error;
     }
   }
 
-  private async applyAction(cluster: ClusterRef, ctx: RolloutContext, action: ClusterAction, revision: number): Promise<Record<string, string>> {
+  private async applyAction(cluster: ClusterRef, ctx: RolloutContext, action: ClusterAction, revision: number, note: Record<string, string>): Promise<Record<string, string>> {
     await this.ensureNamespace(cluster, ctx.namespace);
     switch (action.kind) {
       case 'install':
         // The Deployment and its Services are independent objects: applying them at
         // once starts the pods sooner, and the Services select them whenever they come.
         if (ctx.request.strategy.kind === 'canary') {
+          const route = await this.trafficGateway(cluster, ctx, note);
           await Promise.all([this.workload(cluster, ctx, 'stable', ctx.target, ctx.replicas, revision), this.canaryServices(cluster, ctx, revision)]);
-          return {};
+          // A first deploy through a Gateway: the route exists from the start, all to stable.
+          if (route) await this.setWeights(cluster, ctx, route, 0);
+          return noteOf(route);
         }
         await Promise.all([
           this.workload(cluster, ctx, 'blue', ctx.target, ctx.replicas, revision),
@@ -69,16 +124,23 @@ export class ClusterActions {
         return { newColor: 'blue', oldColor: '' };
       case 'canaryWeight': {
         // Worked example: 10 % of 7 replicas → canary 1, stable 6 (see canaryReplicaSplit).
+        // Through a Gateway the replicas still follow the split (capacity follows the
+        // traffic); the route's weights move in observe, once both tracks are ready.
+        const route = await this.trafficGateway(cluster, ctx, note);
+        // Weight 0 leaves the canary without pods: take its traffic away first.
+        if (route && action.weight === 0) await this.setWeights(cluster, ctx, route, 0);
         const split = canaryReplicaSplit(ctx.replicas, action.weight);
         await this.workload(cluster, ctx, 'canary', ctx.target, split.canary, revision);
         await this.workload(cluster, ctx, 'stable', ctx.previous ?? ctx.target, split.stable, revision);
         await this.canaryServices(cluster, ctx, revision);
-        return {};
+        return noteOf(route);
       }
-      case 'canaryFinalize':
+      case 'canaryFinalize': {
+        const route = await this.trafficGateway(cluster, ctx, note);
         await this.workload(cluster, ctx, 'stable', ctx.target, ctx.replicas, revision);
         await this.canaryServices(cluster, ctx, revision);
-        return {};
+        return noteOf(route);
+      }
       case 'blueGreenPreview': {
         const oldColour = await this.activeTrack(cluster, ctx);
         const newColour: Track = oldColour === 'blue' ? 'green' : 'blue';
@@ -118,11 +180,19 @@ export class ClusterActions {
         const split = canaryReplicaSplit(ctx.replicas, action.weight);
         const canary = await this.trackReady(cluster, ctx, 'canary', ctx.target.version, split.canary);
         if (canary.state !== 'ready') return canary;
-        return this.trackReady(cluster, ctx, 'stable', (ctx.previous ?? ctx.target).version, split.stable);
+        const stable = await this.trackReady(cluster, ctx, 'stable', (ctx.previous ?? ctx.target).version, split.stable);
+        if (stable.state !== 'ready') return stable;
+        // Traffic moves only once both tracks can take their share (an apply, so a repeat changes nothing).
+        const route = await this.trafficGateway(cluster, ctx, note);
+        if (route) await this.setWeights(cluster, ctx, route, action.weight);
+        return ready();
       }
       case 'canaryFinalize': {
         const stable = await this.trackReady(cluster, ctx, 'stable', ctx.target.version, ctx.replicas);
         if (stable.state !== 'ready') return stable;
+        // Stable runs the new version at full size: all traffic to it, then the canary goes.
+        const route = await this.trafficGateway(cluster, ctx, note);
+        if (route) await this.setWeights(cluster, ctx, route, 0);
         await this.gateway.deleteWorkload(cluster, { application: ctx.application, namespace: ctx.namespace, track: 'canary' });
         return ready();
       }
@@ -137,7 +207,10 @@ export class ClusterActions {
   /** Puts the cluster back as it was before this rollout (or clears it after a first deploy). */
   async restore(cluster: ClusterRef, ctx: RolloutContext, note: Record<string, string>, revision: number): Promise<void> {
     const ref = (track: Track) => ({ application: ctx.application, namespace: ctx.namespace, track });
+    const route = await this.trafficGateway(cluster, ctx, note);
     if (ctx.previous === null) {
+      // The route goes first: it must never point at Services that are gone.
+      if (route) await this.gateway.deleteTrafficRoute(cluster, { application: ctx.application, namespace: ctx.namespace });
       for (const track of ['canary', 'stable', 'blue', 'green'] as const) await this.gateway.deleteWorkload(cluster, ref(track));
       for (const role of ['main', 'stable', 'canary', 'active', 'preview'] as const) {
         await this.gateway.deleteService(cluster, { application: ctx.application, namespace: ctx.namespace, role });
@@ -145,6 +218,8 @@ export class ClusterActions {
       return;
     }
     if (ctx.request.strategy.kind === 'canary') {
+      // All traffic to stable before the canary goes, so no request is sent to a deleted track.
+      if (route) await this.setWeights(cluster, ctx, route, 0);
       await this.gateway.deleteWorkload(cluster, ref('canary'));
       await this.workload(cluster, ctx, 'stable', ctx.previous, ctx.replicas, revision);
       return;
@@ -226,6 +301,11 @@ export class ClusterActions {
       this.service(cluster, ctx, 'canary', 'canary', revision),
     ]);
   }
+}
+
+function noteOf(route: GatewayParentRef | null): Record<string, string> {
+  if (!route) return {};
+  return route.namespace ? { [NOTE_GATEWAY]: route.name, [NOTE_GATEWAY_NAMESPACE]: route.namespace } : { [NOTE_GATEWAY]: route.name };
 }
 
 /** Ready means: this version, at this size, all updated and available (as `kubectl rollout status` judges). */

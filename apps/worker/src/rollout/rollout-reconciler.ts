@@ -75,7 +75,7 @@ export class RolloutReconciler {
     private readonly logger: Logger,
     options: ReconcilerOptions = {},
   ) {
-    this.actions = new ClusterActions(gateway);
+    this.actions = new ClusterActions(gateway, (cluster) => directory.labels(cluster));
     this.observeIntervalMs = options.observeIntervalMs ?? 250;
     this.retryIntervalMs = options.retryIntervalMs ?? 2000;
     this.maxPasses = options.maxPasses ?? 10_000;
@@ -217,7 +217,7 @@ export class RolloutReconciler {
           const target = await ref(cluster);
           const note = state.progress.touched[cluster] ?? {};
           if (intention.kind === 'apply') {
-            const applied = await this.actions.apply(target, ctx, action, state.progress.wave * 1000 + stage);
+            const applied = await this.actions.apply(target, ctx, action, state.progress.wave * 1000 + stage, note);
             await this.actions.applyNoted(target, ctx, action, { ...note, ...applied });
             const recorded: RolloutCommand = { type: 'RecordClusterApplied', data: { ...at, note: applied } };
             // Follow this cluster until it is ready (for a short while) instead of waiting

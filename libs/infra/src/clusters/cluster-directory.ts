@@ -28,6 +28,16 @@ export class ClusterDirectory {
     return { name: cluster, kubeconfig: await this.kubeconfig(cluster, connection) };
   }
 
+  /**
+   * The cluster's labels as registered (e.g. `circle.dev/gateway`, which says the
+   * cluster routes canary traffic through a Gateway API Gateway). A cluster that is
+   * not registered (any more) has none.
+   */
+  async labels(cluster: string): Promise<Record<string, string>> {
+    const { rows } = await this.pool.query<{ labels: Record<string, string> | null }>('SELECT labels FROM rm_clusters WHERE name = $1', [cluster]);
+    return { ...(rows[0]?.labels ?? {}) };
+  }
+
   private async kubeconfig(cluster: string, connection: ClusterConnection): Promise<string> {
     switch (connection.kind) {
       case 'secret': {
