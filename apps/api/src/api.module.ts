@@ -11,6 +11,8 @@ import { TokensModule } from './tokens/tokens.module.js';
 import { RolloutsModule } from './rollouts/rollouts.module.js';
 import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
 import { InsightsModule } from './insights/insights.module.js';
+import { AdminModule } from './admin/admin.module.js';
+import { DriftModule } from './drift/drift.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
@@ -23,7 +25,7 @@ export interface ApiModuleOptions extends DatabaseModuleOptions {
 }
 
 /** The resource modules; each owns its controller, commands and queries. */
-export const RESOURCE_MODULES = [ApplicationsModule, RolloutsModule, ReleasesModule, ClustersModule, EnvironmentsModule, TokensModule, DeadLettersModule, InsightsModule];
+export const RESOURCE_MODULES = [ApplicationsModule, RolloutsModule, ReleasesModule, ClustersModule, EnvironmentsModule, TokensModule, DeadLettersModule, InsightsModule, DriftModule];
 
 @Module({})
 export class ApiModule {
