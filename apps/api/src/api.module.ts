@@ -25,7 +25,7 @@ export interface ApiModuleOptions extends DatabaseModuleOptions {
 }
 
 /** The resource modules; each owns its controller, commands and queries. */
-export const RESOURCE_MODULES = [ApplicationsModule, RolloutsModule, ReleasesModule, ClustersModule, EnvironmentsModule, TokensModule, DeadLettersModule, InsightsModule, DriftModule];
+export const RESOURCE_MODULES = [ApplicationsModule, RolloutsModule, ReleasesModule, ClustersModule, EnvironmentsModule, TokensModule, DeadLettersModule, InsightsModule, DriftModule, AdminModule];
 
 @Module({})
 export class ApiModule {
