@@ -84,6 +84,15 @@ describe('projection rebuild', () => {
     await db.drop();
   });
 
+  it('lists every read-model table the migrations create', async () => {
+    // A table left out would be written by the replay through the search_path fallback,
+    // i.e. into the live table.
+    const { rows } = await db.pool.query<{ tablename: string }>(
+      `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^r[mi]_' ORDER BY 1`,
+    );
+    expect(rows.map((r) => r.tablename)).toEqual([...READ_MODEL_TABLES].sort());
+  });
+
   it('gives tables equal to the live ones, and leaves no schema behind', async () => {
     const live = await snapshot(db);
     for (const table of ['rm_applications', 'rm_releases', 'rm_clusters', 'rm_environments', 'rm_rollouts', 'ri_placements', 'ri_placement_history', 'ri_live_versions', 'ri_soak', 'ri_audit']) {
