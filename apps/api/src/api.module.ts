@@ -13,6 +13,7 @@ import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
 import { InsightsModule } from './insights/insights.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { DriftModule } from './drift/drift.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
@@ -25,7 +26,7 @@ export interface ApiModuleOptions extends DatabaseModuleOptions {
 }
 
 /** The resource modules; each owns its controller, commands and queries. */
-export const RESOURCE_MODULES = [ApplicationsModule, RolloutsModule, ReleasesModule, ClustersModule, EnvironmentsModule, TokensModule, DeadLettersModule, InsightsModule, DriftModule, AdminModule];
+export const RESOURCE_MODULES = [ApplicationsModule, RolloutsModule, ReleasesModule, ClustersModule, EnvironmentsModule, TokensModule, DeadLettersModule, InsightsModule, DriftModule, AdminModule, WebhooksModule];
 
 @Module({})
 export class ApiModule {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -67,6 +68,25 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
     if (hasBody && !JSON_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) {
       throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
     }
+  });
+  // Webhook signatures cover the exact bytes sent, which JSON.parse does not keep; the
+  // receivers alone get the raw body (bounded by the same limit) beside the parsed one.
+  fastify.addHook('preParsing', async (request, _reply, payload) => {
+    if (request.method !== 'POST' || !request.url.startsWith('/v1/webhooks/')) return payload;
+    const tooLarge = () => new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the request body is larger than 1 MiB');
+    if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of payload) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES) throw tooLarge();
+      chunks.push(chunk as Buffer);
+    }
+    const raw = Buffer.concat(chunks);
+    (request as FastifyRequest & { rawBody?: Buffer }).rawBody = raw;
+    const replay = Readable.from([raw]) as Readable & { receivedEncodedLength?: number };
+    replay.receivedEncodedLength = raw.length;
+    return replay;
   });
   // Errors raised before a route handler runs (body too large, bad JSON, wrong content
   // type) never reach Nest's filters; they get the same problem+json here.

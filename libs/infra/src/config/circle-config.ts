@@ -2,7 +2,7 @@
 // Reflect metadata API installed before this class is decorated.
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { getMetadataStorage, IsBase64, IsIn, IsInt, IsOptional, IsString, Matches, Max, Length, Min, MinLength, validateSync } from 'class-validator';
 
 /**
  * Every setting circle reads from its environment, with its default. README's
@@ -43,6 +43,15 @@ export class CircleConfig {
    */
   @IsOptional() @IsString() @MinLength(32, { message: 'CIRCLE_ADMIN_TOKEN must be at least 32 characters' })
   CIRCLE_ADMIN_TOKEN?: string;
+
+  /**
+   * Key that encrypts git webhook secrets at rest (AES-256-GCM): 32 bytes, base64.
+   * Unset: a key is generated once and kept in <CIRCLE_DATA_DIR>/webhook-secret.key;
+   * set it wherever several API processes share a database.
+   */
+  @IsOptional() @IsBase64(undefined, { message: 'CIRCLE_SECRET_KEY must be 32 bytes, base64-encoded' })
+  @Length(44, 44, { message: 'CIRCLE_SECRET_KEY must be 32 bytes, base64-encoded' })
+  CIRCLE_SECRET_KEY?: string;
 
   /**
    * Kafka bootstrap brokers, comma separated (`kafka-1:9092,kafka-2:9092`). Unset: the
