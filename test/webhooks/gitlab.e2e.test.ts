@@ -188,6 +188,10 @@ describe('GitLab and generic webhooks', () => {
     await rules().auth(fx.manager, { type: 'bearer' }).send({ ...valid, deploy: { environment: 'Not A Label' } }).expect(400);
     await rules().auth(fx.manager, { type: 'bearer' }).send({ ...valid, application: 'nope' }).expect(404);
 
+    const withStrategy = { ...valid, deploy: { environment: 'test', supersede: true, strategy: { canary: { steps: [{ setWeight: 50 }, { setWeight: 100 }] } } } };
+    const deploying = await rules().auth(fx.manager, { type: 'bearer' }).send(withStrategy).expect(201);
+    expect(deploying.body).toMatchObject({ action: 'deploy', environment: 'test', supersede: true, strategy: { kind: 'canary', steps: [{ kind: 'setWeight', weight: 50 }, { kind: 'setWeight', weight: 100 }] } });
+    await circle.http().delete(`/v1/webhooks/rules/${deploying.body.id}`).auth(fx.manager, { type: 'bearer' }).expect(200);
     const created = await rules().auth(fx.manager, { type: 'bearer' }).send(valid).expect(201);
     expect(created.headers.location).toBe(`/v1/webhooks/rules/${created.body.id}`);
     const listed = await circle.http().get('/v1/webhooks/rules?repository=mike/diaspora').auth(fx.manager, { type: 'bearer' }).expect(200);
