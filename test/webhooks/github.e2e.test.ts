@@ -53,6 +53,11 @@ describe('GitHub webhooks, end to end on the simulator', () => {
     expect(recorded.body.outcome).toEqual(firstOutcome);
     const events = await circle.db.pool.query("SELECT data FROM events WHERE type = 'WebhookDeliveryRecorded' AND data->>'deliveryId' = $1", [pushDelivery]);
     expect(events.rows).toHaveLength(1);
+    // The audit trail answers "why did this push deploy?" with the delivery and what it caused.
+    const audit = await circle.http().get(`/v1/audit?action=WebhookDeliveryRecorded&application=hello&position=${response.headers['x-circle-position']}`).auth(circle.admin, { type: 'bearer' }).expect(200);
+    expect(audit.body.items).toEqual(expect.arrayContaining([
+      expect.objectContaining({ target: `webhook-delivery/github/${pushDelivery}`, reason: `release hello@${version}; rollout ${rolloutId} into ${done.environment}` }),
+    ]));
   });
 
   it('a replayed delivery answers 200 with the first outcome and starts nothing', async () => {

@@ -27,6 +27,7 @@ export const COMMAND_EVENT_TYPES = [
   'RolloutRequested', 'RolloutApprovalGiven', 'RolloutApproved', 'RolloutPaused', 'RolloutResumed', 'RolloutPromoted',
   'RolloutAbortRequested',
   'ApiTokenIssued', 'ApiTokenRevoked', 'DeadLetterReplayRequested',
+  'WebhookRuleCreated', 'WebhookRuleDeleted', 'WebhookSecretRotated', 'WebhookDeliveryRecorded',
 ] as const;
 
 /** How the commands above ended, as the engine reported it. */
@@ -81,6 +82,27 @@ export function auditEntry(event: StoredEvent, scope: RolloutScope | null): Audi
   }
   if (type.startsWith('ApiToken')) {
     return { action: type, outcome, application: null, clusters: [], environment: null, target: `token/${String(data.name ?? data.id)}`, reason };
+  }
+  if (type === 'WebhookDeliveryRecorded') {
+    // What a push caused (or why it caused nothing) is the answer to "why did (not) this deploy?".
+    const result = data.outcome as { status: string; reason: string | null; releases: { application: string; version: string }[]; rollouts: { application: string; environment: string; rolloutId: string }[] };
+    const caused = [
+      ...result.releases.map((r) => `release ${r.application}@${r.version}`),
+      ...result.rollouts.map((r) => `rollout ${r.rolloutId} into ${r.environment}`),
+    ];
+    return {
+      action: type,
+      outcome,
+      application: result.releases[0]?.application ?? result.rollouts[0]?.application ?? null,
+      clusters: [],
+      environment: result.rollouts[0]?.environment ?? null,
+      target: `webhook-delivery/${String(data.provider)}/${String(data.deliveryId)}`,
+      reason: result.reason ?? (caused.length > 0 ? caused.join('; ') : null),
+    };
+  }
+  if (type.startsWith('Webhook')) {
+    const target = type === 'WebhookSecretRotated' ? `webhook-secret/${String(data.repository)}` : `webhook-rule/${String(data.id)}`;
+    return { action: type, outcome, application: str(data.application), clusters: [], environment: null, target, reason };
   }
   return { action: type, outcome, application: null, clusters: [], environment: null, target: `${type}/${String(data.id ?? event.streamId)}`, reason };
 }
