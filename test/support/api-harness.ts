@@ -27,12 +27,13 @@ export interface ApiHarness {
  * The API as `npm start` runs it, on its own database, with the catalog projections
  * running in-process (as the worker would) so reads see writes.
  */
-export async function startApi(options: { clock?: Clock } = {}): Promise<ApiHarness> {
+export async function startApi(options: { clock?: Clock; rateLimitPerMinute?: number } = {}): Promise<ApiHarness> {
   const db = await createTestDatabase();
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const clock = options.clock ?? systemClock;
   const adminToken = `circle_test_admin_${Math.random().toString(36).slice(2)}_${'x'.repeat(20)}`;
-  const app = await createApiApp({ pool: db.pool, ownsPool: false, logger, clock, adminToken });
+  // Suites poll the API far faster than any client should; limiting has its own test.
+  const app = await createApiApp({ pool: db.pool, ownsPool: false, logger, clock, adminToken, rateLimitPerMinute: options.rateLimitPerMinute ?? 0 });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

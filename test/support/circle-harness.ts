@@ -69,7 +69,7 @@ export async function startCircle(
     ...(options.extraHandlers ? { extraHandlers: options.extraHandlers } : {}),
   });
   const adminSecret = `circle_test_admin_${'y'.repeat(32)}`;
-  const api = await createApiApp({ pool: db.pool, ownsPool: false, logger, clock, adminToken: adminSecret });
+  const api = await createApiApp({ pool: db.pool, ownsPool: false, logger, clock, adminToken: adminSecret, rateLimitPerMinute: 0 });
   await api.listen(0, '127.0.0.1');
   const address = api.getHttpServer().address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import { Readable } from 'node:stream';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -23,6 +25,8 @@ export interface ApiAppOptions extends ApiModuleOptions {
   adminToken?: string;
   /** Where the first-start admin token is printed (tests capture it). */
   print?: (line: string) => void;
+  /** Requests per minute per token (per source address for webhooks and anonymous calls); 0 turns limiting off. */
+  rateLimitPerMinute?: number;
 }
 
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
@@ -43,7 +47,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
  * production serves.
  */
 export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyApplication> {
-  const { adminToken, print, ...moduleOptions } = options;
+  const { adminToken, print, rateLimitPerMinute = 1200, ...moduleOptions } = options;
   const logger = options.logger.child({ component: 'api' });
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
@@ -59,6 +63,27 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
+  // Security headers on every answer. No CSP here: the JSON API has no documents to
+  // protect, and /docs (Swagger UI) needs its inline script.
+  await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  if (rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: rateLimitPerMinute,
+      timeWindow: '1 minute',
+      // Per token, so one busy CI system cannot starve the others; webhooks and calls
+      // without a token count per source address. Only a hash of the token is kept.
+      keyGenerator: (request) => {
+        const auth = request.headers.authorization;
+        if (typeof auth === 'string' && !request.url.startsWith('/v1/webhooks/')) {
+          return `token:${createHash('sha256').update(auth).digest('base64url')}`;
+        }
+        return `${request.url.startsWith('/v1/webhooks/') ? 'webhook' : 'anonymous'}:${request.ip}`;
+      },
+      allowList: (request) => request.url.startsWith('/health'),
+      errorResponseBuilder: (_request, context) =>
+        new ApiError(429, 'RATE_LIMITED', `more than ${context.max} requests per ${context.after}; retry after the Retry-After header`),
+    });
+  }
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-correlation-id', String(request.id));

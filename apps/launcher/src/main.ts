@@ -79,7 +79,13 @@ async function main(): Promise<void> {
       logger.info({ transport: config.KAFKA_BROKERS ? 'kafka' : 'postgres-log' }, 'worker started');
     }
     if (config.CIRCLE_ROLE !== 'worker') {
-      const api = await createApiApp({ pool, ownsPool: false, logger, adminToken: config.CIRCLE_ADMIN_TOKEN });
+      const api = await createApiApp({
+        pool,
+        ownsPool: false,
+        logger,
+        adminToken: config.CIRCLE_ADMIN_TOKEN,
+        rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      });
       parts.push(api);
       await api.listen(config.PORT, config.HOST);
       logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API listening');

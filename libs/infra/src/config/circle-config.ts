@@ -131,6 +131,13 @@ export class CircleConfig {
   @IsInt() @Min(1) @Max(1000)
   ENGINE_CONCURRENCY: number = 16;
 
+  /**
+   * API requests per minute per token (per source address for webhooks and calls
+   * without a token); over it the answer is 429 with Retry-After. 0 turns it off.
+   */
+  @IsInt() @Min(0) @Max(1_000_000)
+  RATE_LIMIT_PER_MINUTE: number = 1200;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 }
