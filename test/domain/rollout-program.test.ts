@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { rolloutRequest } from '../support/rollout-request.js';
 import { waveStages, type AnalysisCheck, type RolloutRequest, type Stage, type Strategy } from '#domain';
 
 const check: AnalysisCheck = {
@@ -29,24 +30,8 @@ const blueGreen = (overrides: Partial<Extract<Strategy, { kind: 'blueGreen' }>> 
   ...overrides,
 });
 
-const request = (strategy: Strategy, overrides: Partial<RolloutRequest> = {}): RolloutRequest => ({
-  rolloutId: 'r1',
-  kind: 'upgrade',
-  application: 'shop',
-  version: '1.5.0',
-  currentVersion: '1.4.2',
-  environment: 'prod',
-  strategy,
-  waves: [['eu-1'], ['us-1', 'us-2'], ['ap-1']],
-  skippedClusters: [],
-  maxParallel: 2,
-  bakeSeconds: 0,
-  onFailure: 'rollback',
-  requiredApprovals: 0,
-  requestedBy: 'alice',
-  reason: null,
-  ...overrides,
-});
+const request = (strategy: Strategy, overrides: Partial<RolloutRequest> = {}): RolloutRequest =>
+  rolloutRequest(strategy, { waves: [['eu-1'], ['us-1', 'us-2'], ['ap-1']], ...overrides });
 
 const weight = (w: number): Stage => ({ type: 'action', action: { kind: 'canaryWeight', weight: w } });
 const finalize: Stage = { type: 'action', action: { kind: 'canaryFinalize' } };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { rolloutRequest } from '../support/rollout-request.js';
 import {
   fold,
   nextIntentions,
@@ -45,25 +46,6 @@ const blueGreen = (overrides: Partial<Extract<Strategy, { kind: 'blueGreen' }>> 
   scaleDownDelaySeconds: 30,
   prePromotionAnalysis: null,
   progressDeadlineSeconds: DEADLINE_SECONDS,
-  ...overrides,
-});
-
-const rolloutRequest = (strategy: Strategy, overrides: Partial<RolloutRequest> = {}): RolloutRequest => ({
-  rolloutId: 'r1',
-  kind: 'upgrade',
-  application: 'shop',
-  version: '1.5.0',
-  currentVersion: '1.4.2',
-  environment: 'prod',
-  strategy,
-  waves: [['eu-1'], ['us-1']],
-  skippedClusters: [],
-  maxParallel: 2,
-  bakeSeconds: 0,
-  onFailure: 'rollback',
-  requiredApprovals: 0,
-  requestedBy: 'alice',
-  reason: null,
   ...overrides,
 });
 
