@@ -2,25 +2,15 @@ import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type pg from 'pg';
 import { PG_POOL } from '#infra/nest/tokens.js';
+import type { DeadLetterRow as StoredDeadLetter } from '#infra/transport/dead-letters.repository.js';
 import { decodeCursor, toPage, type Page } from '../common/pagination.js';
 import { ApiError } from '../common/problem.js';
 import type { DeadLetterView, ReplayStatus } from './dead-letter.dto.js';
 import { deadLetterLinks, isDeadLetterId } from './dead-letter.events.js';
 
-interface DeadLetterRow {
-  id: string;
-  handler: string;
-  event_id: string;
-  stream_id: string;
-  stream_version: number;
-  global_position: string;
-  event_type: string;
-  attempts: number;
-  error: string;
-  failed_at: Date;
+interface DeadLetterRow extends StoredDeadLetter {
   /** failed_at in microseconds: a JS Date would round it to milliseconds and a cursor built from it would skip rows. */
   failed_us: string;
-  replayed_at: Date | null;
   replay_id: string | null;
   replay_requested_at: Date | null;
   replay_requested_by: string | null;

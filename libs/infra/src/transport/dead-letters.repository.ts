@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { DeadLetter, StoredEvent } from '#domain';
 
-interface DeadLetterRow {
+/** A row of dead_letters as stored; the API's views read the same columns. */
+export interface DeadLetterRow {
   id: string;
   handler: string;
   event_id: string;
