@@ -77,6 +77,10 @@ describe('canary rollout across clusters, in waves', () => {
       expect(stable?.spec.replicas).toBe(4);
       expect(deployment(cluster, 'shop-canary')).toBeUndefined();
     }
+    // And circle's own answer agrees: 1.1.0 serves all traffic on every staging cluster.
+    const head = (await circle.db.pool.query<{ p: string }>('SELECT max(global_position) AS p FROM events')).rows[0]!.p;
+    const live = await circle.http().get(`/v1/applications/shop/live?environment=staging&position=${head}`).auth(ci, { type: 'bearer' }).expect(200);
+    expect(live.body.environments[0]).toMatchObject({ environment: 'staging', status: 'live', version: '1.1.0' });
     const events = await circle.db.pool.query<{ type: string; data: { wave?: number; cluster?: string } }>(
       `SELECT type, data FROM events WHERE stream_id = $1 ORDER BY stream_version`,
       [`rollout-${body.rolloutId}`],
