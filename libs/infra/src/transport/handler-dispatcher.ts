@@ -1,5 +1,6 @@
 import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import { PermanentHandlerError, type EventHandler, type EventStore, type StoredEvent } from '#domain';
+import { withLogContext } from '../logging/log-context.js';
 import type { Logger } from '../logging/logger.js';
 import type { DeadLettersRepository } from './dead-letters.repository.js';
 import { defaultRetry, type RetryOptions } from './transport-options.js';
@@ -49,6 +50,13 @@ export class HandlerDispatcher {
     const last = this.delivered.get(event.streamId);
     if (last !== undefined && event.streamVersion <= last) return;
 
+    // Lines the handler writes carry the correlation id of the command that caused the event.
+    const context = { correlationId: event.metadata.correlationId, eventId: event.eventId, handler: this.handler.name };
+    await withLogContext(context, () => this.attempt(event, betweenAttempts));
+    this.remember(event);
+  }
+
+  private async attempt(event: StoredEvent, betweenAttempts?: () => Promise<void>): Promise<void> {
     let attempts = 0;
     try {
       await this.policy.execute(async () => {
@@ -57,13 +65,9 @@ export class HandlerDispatcher {
         await this.handler.handle(event);
       });
     } catch (error) {
-      this.logger?.warn(
-        { handler: this.handler.name, eventId: event.eventId, streamId: event.streamId, attempts, err: error },
-        'event dead-lettered',
-      );
+      this.logger?.warn({ streamId: event.streamId, attempts, err: error }, 'event dead-lettered');
       await this.deadLetters.record(this.handler.name, event, attempts, error);
     }
-    this.remember(event);
   }
 
   /** Forgets what was delivered, e.g. when partitions move, so nothing stale is skipped by mistake. */
