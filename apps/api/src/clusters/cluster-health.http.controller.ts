@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Param, type OnApplicationShutdown } from '@nes
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type pg from 'pg';
 import type { ClusterGateway, ClusterReachability } from '#domain';
+import { SECRET_CIPHER, type SecretCipher } from '#infra/crypto/secret-cipher.js';
 import { ClusterDirectory } from '#infra/clusters/cluster-directory.js';
 import { KubernetesClusterGateway } from '#infra/kubernetes/kubernetes-cluster-gateway.js';
 import { PG_POOL } from '#infra/nest/tokens.js';
@@ -39,8 +40,9 @@ export class ClusterHealthHttpController implements OnApplicationShutdown {
   constructor(
     @Inject(PG_POOL) pool: pg.Pool,
     @Inject(ReadModels) private readonly readModels: ReadModels,
+    @Inject(SECRET_CIPHER) cipher: SecretCipher,
   ) {
-    this.directory = new ClusterDirectory(pool);
+    this.directory = new ClusterDirectory(pool, cipher);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -2,6 +2,7 @@ import { Inject, type OnApplicationShutdown } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type pg from 'pg';
 import { ClusterGatewayError, type Clock, type ClusterGateway, type ManagedObject } from '#domain';
+import { SECRET_CIPHER, type SecretCipher } from '#infra/crypto/secret-cipher.js';
 import { ClusterDirectory } from '#infra/clusters/cluster-directory.js';
 import { KubernetesClusterGateway } from '#infra/kubernetes/kubernetes-cluster-gateway.js';
 import { CLOCK, PG_POOL } from '#infra/nest/tokens.js';
@@ -63,8 +64,9 @@ export class GetDriftHandler implements IQueryHandler<GetDrift>, OnApplicationSh
     @Inject(ReadModels) private readonly readModels: ReadModels,
     @Inject(PG_POOL) pool: pg.Pool,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SECRET_CIPHER) cipher: SecretCipher,
   ) {
-    this.directory = new ClusterDirectory(pool);
+    this.directory = new ClusterDirectory(pool, cipher);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import { CLUSTER_GATEWAY, type ClusterGateway, type Clock, type EventStore } from '#domain';
+import { SECRET_CIPHER, type SecretCipher } from '#infra/crypto/secret-cipher.js';
 import { ClusterDirectory } from '#infra/clusters/cluster-directory.js';
 import { KubernetesClusterGateway, type KubernetesClusterGatewayOptions } from '#infra/kubernetes/kubernetes-cluster-gateway.js';
 import type { Logger } from '#infra/logging/logger.js';
@@ -27,7 +28,7 @@ export class RolloutModule {
       providers: [
         { provide: ENGINE_OPTIONS, useValue: { timerPollMs: 100, concurrency: 16, timerLeaseMs: 30_000, ...options.engine } satisfies EngineOptions },
         { provide: CLUSTER_GATEWAY, useFactory: () => options.gatewayInstance ?? new KubernetesClusterGateway(options.gateway) },
-        { provide: ClusterDirectory, useFactory: (pool: pg.Pool) => new ClusterDirectory(pool), inject: [PG_POOL] },
+        { provide: ClusterDirectory, useFactory: (pool: pg.Pool, cipher: SecretCipher) => new ClusterDirectory(pool, cipher), inject: [PG_POOL, SECRET_CIPHER] },
         {
           provide: RolloutTimers,
           useFactory: (pool: pg.Pool, engine: EngineOptions) => new RolloutTimers(pool, engine.timerLeaseMs),

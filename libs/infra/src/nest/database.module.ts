@@ -1,6 +1,8 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type pg from 'pg';
 import { systemClock, type Clock } from '#domain';
+import { loadConfig } from '../config/circle-config.js';
+import { SECRET_CIPHER, SecretCipher } from '../crypto/secret-cipher.js';
 import { PostgresEventStore } from '../event-store/postgres-event-store.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { CLOCK, EVENT_STORE, LOGGER, PG_POOL } from './tokens.js';
@@ -10,6 +12,8 @@ export interface DatabaseModuleOptions {
   clock?: Clock;
   /** Shared JSON logger for providers that log (silent when omitted). */
   logger?: Logger;
+  /** Seals secrets at rest; from CIRCLE_SECRET_KEY (or the data dir's key file) when omitted. */
+  secretCipher?: SecretCipher;
 }
 
 class PoolCloser implements OnApplicationShutdown {
@@ -37,9 +41,11 @@ export class DatabaseModule {
         { provide: CLOCK, useValue: clock },
         { provide: LOGGER, useValue: options.logger ?? createLogger({ level: 'silent' }) },
         { provide: EVENT_STORE, useFactory: () => new PostgresEventStore(options.pool, clock) },
+        // Neither app is handed its configuration; the key is read where it is needed, once.
+        { provide: SECRET_CIPHER, useFactory: () => options.secretCipher ?? SecretCipher.fromConfig(loadConfig()) },
         ...(options.ownsPool ? [PoolCloser] : []),
       ],
-      exports: [PG_POOL, CLOCK, EVENT_STORE, LOGGER],
+      exports: [PG_POOL, CLOCK, EVENT_STORE, LOGGER, SECRET_CIPHER],
     };
   }
 }
