@@ -136,6 +136,16 @@ describe('PostgresEventStore', () => {
     });
   });
 
+  it('finds the position of the newest event of some types, or 0 when there is none', async () => {
+    await store.append('lp-1', [ev('LpAlpha'), ev('LpBeta')], 'no_stream');
+    const { globalPosition } = await store.append('lp-2', [ev('LpAlpha')], 'no_stream');
+    await store.append('lp-3', [ev('LpGamma')], 'no_stream');
+    expect(await store.lastPositionOf(['LpAlpha', 'LpBeta'])).toBe(globalPosition);
+    expect(await store.lastPositionOf(['LpBeta'])).toBe(globalPosition - 1);
+    expect(await store.lastPositionOf(['LpNever'])).toBe(0);
+    expect(await store.lastPositionOf([])).toBe(0);
+  });
+
   it('reads the whole log in pages by position', async () => {
     const head = await store.headPosition();
     for (let i = 0; i < 5; i += 1) await store.append(`page-${i}`, [ev('Created', { i })], 'no_stream');

@@ -196,6 +196,17 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toStored);
   }
 
+  /** Position of the newest event of any of these types; 0 when there is none. One index probe per type. */
+  async lastPositionOf(types: readonly string[]): Promise<number> {
+    const { rows } = await this.pool.query<{ position: string | null }>(
+      `SELECT max(last.position) AS position
+       FROM unnest($1::text[]) AS wanted(type),
+            LATERAL (SELECT global_position AS position FROM events WHERE events.type = wanted.type ORDER BY global_position DESC LIMIT 1) last`,
+      [types],
+    );
+    return Number(rows[0]?.position ?? 0);
+  }
+
   async headPosition(): Promise<number> {
     return this.headPositionWith(this.pool);
   }
