@@ -3,13 +3,20 @@ import type pg from 'pg';
 import { systemClock, type Clock } from '#domain';
 import { PostgresEventStore } from '../event-store/postgres-event-store.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import { CLOCK, EVENT_STORE, LOGGER, PG_POOL } from './tokens.js';
+import { CircleMetrics } from '../metrics/circle-metrics.js';
+import { InstrumentedEventStore } from '../metrics/instrumented-event-store.js';
+import { CLOCK, EVENT_STORE, LOGGER, METRICS, PG_POOL } from './tokens.js';
 
 export interface DatabaseModuleOptions {
   pool: pg.Pool;
   clock?: Clock;
   /** Shared JSON logger for providers that log (silent when omitted). */
   logger?: Logger;
+  /**
+   * Where this app counts; pass the same instance to the API and the worker of one
+   * process so one /metrics shows both. A fresh one when omitted.
+   */
+  metrics?: CircleMetrics;
 }
 
 class PoolCloser implements OnApplicationShutdown {
@@ -29,6 +36,7 @@ class PoolCloser implements OnApplicationShutdown {
 export class DatabaseModule {
   static forRoot(options: DatabaseModuleOptions & { ownsPool: boolean }): DynamicModule {
     const clock = options.clock ?? systemClock;
+    const metrics = options.metrics ?? new CircleMetrics();
     return {
       module: DatabaseModule,
       global: true,
@@ -36,10 +44,11 @@ export class DatabaseModule {
         { provide: PG_POOL, useValue: options.pool },
         { provide: CLOCK, useValue: clock },
         { provide: LOGGER, useValue: options.logger ?? createLogger({ level: 'silent' }) },
-        { provide: EVENT_STORE, useFactory: () => new PostgresEventStore(options.pool, clock) },
+        { provide: METRICS, useValue: metrics },
+        { provide: EVENT_STORE, useFactory: () => new InstrumentedEventStore(new PostgresEventStore(options.pool, clock), metrics) },
         ...(options.ownsPool ? [PoolCloser] : []),
       ],
-      exports: [PG_POOL, CLOCK, EVENT_STORE, LOGGER],
+      exports: [PG_POOL, CLOCK, EVENT_STORE, LOGGER, METRICS],
     };
   }
 }
