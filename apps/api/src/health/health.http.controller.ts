@@ -1,5 +1,6 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { HealthCheck, HealthCheckService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from '#infra/nest/database.health.js';
 import { Public } from '../auth/auth.decorators.js';
@@ -24,8 +25,8 @@ export class HealthHttpController {
   @Get()
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness (same as /health/ready): 200 when circle can serve, 503 naming the failing part otherwise' })
-  readiness(): Promise<HealthCheckResult> {
-    return this.check();
+  readiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    return this.check(reply);
   }
 
   @Get('ready')
@@ -33,8 +34,8 @@ export class HealthHttpController {
   @ApiOperation({
     summary: 'Readiness: the database, and with a worker in this process its transport connection and consumer-group membership; 503 names the failing part',
   })
-  ready(): Promise<HealthCheckResult> {
-    return this.check();
+  ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    return this.check(reply);
   }
 
   @Get('live')
@@ -44,7 +45,18 @@ export class HealthHttpController {
     return this.health.check([]);
   }
 
-  private check(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.database.check(), ...(this.worker?.indicators() ?? [])]);
+  /**
+   * Terminus reports a failed check as a 503 exception carrying the full report; the
+   * report itself is the answer (which part is down, and why), so it is sent as is
+   * rather than through the problem filter, which hides 5xx details as internal errors.
+   */
+  private async check(reply: FastifyReply): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.database.check(), ...(this.worker?.indicators() ?? [])]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      void reply.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
   }
 }

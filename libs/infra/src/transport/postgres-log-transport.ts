@@ -132,7 +132,8 @@ class PostgresLogSubscription implements Subscription {
   private async rebalance(): Promise<void> {
     const started = Date.now();
     const target = await this.leases.heartbeat();
-    this.lastHeartbeatAt = started;
+    // When it returned, not when it was sent: a heartbeat stuck on a lock proves nothing until it lands.
+    this.lastHeartbeatAt = Date.now();
     const held = new Set(await this.leases.renew());
     for (const [partition, state] of this.owned) {
       if (held.has(partition)) state.validUntil = started + this.settings.leaseMs;
