@@ -101,7 +101,8 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
         }
         return `${request.url.startsWith('/v1/webhooks/') ? 'webhook' : 'anonymous'}:${request.ip}`;
       },
-      allowList: (request) => request.url.startsWith('/health'),
+      // Probes and scrapes come every few seconds from the platform, not from users.
+      allowList: (request) => request.url.startsWith('/health') || request.url.startsWith('/metrics'),
       errorResponseBuilder: (_request, context) =>
         new ApiError(429, 'RATE_LIMITED', `more than ${context.max} requests per ${context.after}; retry after the Retry-After header`),
     });

@@ -19,6 +19,11 @@ export class LogNotifications {
     private readonly reconnectMs = 1000,
   ) {}
 
+  /** True while the LISTEN connection is held (readiness reports it). */
+  get listening(): boolean {
+    return this.client !== null;
+  }
+
   /** Registers a wake-up; returns the function that unregisters it. */
   onAppend(listener: () => void): () => void {
     this.listeners.add(listener);
