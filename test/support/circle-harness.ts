@@ -8,6 +8,7 @@ import { TokenService } from '../../apps/api/src/auth/token.service.js';
 import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
 import { RolloutTimerPoller } from '../../apps/worker/src/rollout/rollout-timer.poller.js';
 import { loadConfig } from '#infra/config/circle-config.js';
+import type { KubernetesClusterGatewayOptions } from '#infra/kubernetes/kubernetes-cluster-gateway.js';
 import { createLogger } from '#infra/logging/logger.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { eventually } from './processes.js';
@@ -51,6 +52,8 @@ export async function startCircle(
     worker?: 'in-process' | 'none';
     /** Handlers the in-process worker subscribes besides its own (e.g. one that fails on purpose). */
     extraHandlers?: readonly Type<EventHandler>[];
+    /** Cluster gateway tuning (timeouts, retries, breaker) for tests of unreachable clusters. */
+    gateway?: KubernetesClusterGatewayOptions;
   } = {},
 ): Promise<CircleHarness> {
   const db = await createTestDatabase();
@@ -65,7 +68,11 @@ export async function startCircle(
     clock,
     logger,
     transport: config,
-    rollout: { engine: { timerPollMs: 25 }, reconciler: { observeIntervalMs: 20, retryIntervalMs: 200 } },
+    rollout: {
+      engine: { timerPollMs: 25 },
+      reconciler: { observeIntervalMs: 20, retryIntervalMs: 200 },
+      ...(options.gateway ? { gateway: options.gateway } : {}),
+    },
     ...(options.extraHandlers ? { extraHandlers: options.extraHandlers } : {}),
   });
   const adminSecret = `circle_test_admin_${'y'.repeat(32)}`;
