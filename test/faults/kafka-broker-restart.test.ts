@@ -45,7 +45,7 @@ describe('Kafka broker stopped and restarted while events are being appended', (
     const appender = (async () => {
       for (let round = 0; appending; round += 1) {
         for (const streamId of STREAMS) {
-          await store.append(streamId, [{ event: { type: 'TestHappened', data: { streamId, round } }, metadata: { actor: 'fault-test', source: 'system' } }], 'any');
+          await store.append(streamId, [{ event: { type: 'TestHappened', data: { streamId, round } }, metadata: { actor: 'fault-test', source: 'system', correlationId: streamId } }], 'any');
           appended += 1;
         }
         await new Promise((r) => setTimeout(r, 20));
