@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startCircle, type CircleHarness } from '../support/circle-harness.js';
-import { deployment, drive, imageOf, seedFleet, startRollout, type Fixture } from '../engine/fixtures.js';
+import { deployment, drive, imageOf, seedFleet, type Fixture } from '../engine/fixtures.js';
 
 const MINUTE_MS = 60_000;
 const image = (version: string) => `registry.example.com/far:${version}`;
@@ -17,6 +17,13 @@ describe('a cluster unreachable for a minute in the middle of a wave', () => {
   const clusters = ['near-1', 'near-2', 'far-1'];
   const imageOn = (cluster: string) => imageOf(deployment(circle, cluster, 'far', 'far-stable'));
   const requestsTo = (cluster: string) => circle.fleet.cluster(cluster).stats.requests;
+  /** Starts a rollout and waits until the read models know it (they may lag on a busy machine). */
+  const startRollout = async (body: object): Promise<string> => {
+    const response = await circle.http().post('/v1/rollouts').auth(f.deployer, { type: 'bearer' }).send(body);
+    expect(response.status).toBe(202);
+    await circle.waitForRollout(response.body.rolloutId as string, () => true);
+    return response.body.rolloutId as string;
+  };
 
   beforeAll(async () => {
     circle = await startCircle({
@@ -25,7 +32,7 @@ describe('a cluster unreachable for a minute in the middle of a wave', () => {
       gateway: { resilience: { requestTimeoutMs: 200, retries: 1, initialBackoffMs: 10, maxBackoffMs: 20, breakAfterFailures: 3, halfOpenAfterMs: 100 } },
     });
     f = await seedFleet(circle, { environment: 'prod', clusters, waves: ['rest'], maxParallel: 3, onFailure: 'rollback', application: 'far', versions: ['1.0.0', '1.1.0'] });
-    const install = await startRollout(circle, f.deployer, { kind: 'deploy', application: 'far', version: '1.0.0', environment: 'prod' });
+    const install = await startRollout({ kind: 'deploy', application: 'far', version: '1.0.0', environment: 'prod' });
     expect((await drive(circle, install, { stepMs: 5_000 })).phase).toBe('Succeeded');
   }, 60_000);
 
@@ -37,7 +44,7 @@ describe('a cluster unreachable for a minute in the middle of a wave', () => {
     await circle.fleet.cluster('far-1').makeUnreachable({ mode: 'hang' });
     const outageStarted = circle.clock.now().getTime();
     const requestsBefore = requestsTo('far-1');
-    const id = await startRollout(circle, f.deployer, {
+    const id = await startRollout({
       kind: 'upgrade', application: 'far', version: '1.1.0', environment: 'prod',
       strategy: { canary: { replicas: 2, progressDeadlineSeconds: 30, steps: [{ setWeight: 100 }] } },
     });
