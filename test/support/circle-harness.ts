@@ -9,6 +9,7 @@ import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
 import { WorkerHealth } from '../../apps/worker/src/health/worker-health.js';
 import { RolloutTimerPoller } from '../../apps/worker/src/rollout/rollout-timer.poller.js';
 import { loadConfig } from '#infra/config/circle-config.js';
+import type { KubernetesClusterGatewayOptions } from '#infra/kubernetes/kubernetes-cluster-gateway.js';
 import { createLogger } from '#infra/logging/logger.js';
 import { CircleMetrics } from '#infra/metrics/circle-metrics.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -57,6 +58,8 @@ export async function startCircle(
     extraHandlers?: readonly Type<EventHandler>[];
     /** Settings over the harness's own (e.g. a short TRANSPORT_LEASE_MS). */
     config?: Record<string, string>;
+    /** Cluster gateway tuning (timeouts, retries, breaker) for tests of unreachable clusters. */
+    gateway?: KubernetesClusterGatewayOptions;
   } = {},
 ): Promise<CircleHarness> {
   const db = await createTestDatabase();
@@ -73,7 +76,11 @@ export async function startCircle(
     logger,
     metrics,
     transport: config,
-    rollout: { engine: { timerPollMs: 25 }, reconciler: { observeIntervalMs: 20, retryIntervalMs: 200 } },
+    rollout: {
+      engine: { timerPollMs: 25 },
+      reconciler: { observeIntervalMs: 20, retryIntervalMs: 200 },
+      ...(options.gateway ? { gateway: options.gateway } : {}),
+    },
     ...(options.extraHandlers ? { extraHandlers: options.extraHandlers } : {}),
   });
   const adminSecret = `circle_test_admin_${'y'.repeat(32)}`;
