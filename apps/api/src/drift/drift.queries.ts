@@ -5,7 +5,9 @@ import { ClusterGatewayError, type Clock, type ClusterGateway, type ManagedObjec
 import { SECRET_CIPHER, type SecretCipher } from '#infra/crypto/secret-cipher.js';
 import { ClusterDirectory } from '#infra/clusters/cluster-directory.js';
 import { KubernetesClusterGateway } from '#infra/kubernetes/kubernetes-cluster-gateway.js';
-import { CLOCK, PG_POOL } from '#infra/nest/tokens.js';
+import type { CircleMetrics } from '#infra/metrics/circle-metrics.js';
+import { InstrumentedClusterGateway } from '#infra/metrics/instrumented-cluster-gateway.js';
+import { CLOCK, METRICS, PG_POOL } from '#infra/nest/tokens.js';
 import { ApiError } from '../common/problem.js';
 import { ReadModels } from '../common/read-models.js';
 import { requireApplication } from '../insights/placements.queries.js';
@@ -55,9 +57,7 @@ const PARALLEL_CLUSTERS = 16;
 export class GetDriftHandler implements IQueryHandler<GetDrift>, OnApplicationShutdown {
   // A read answers within seconds: one retry, short timeout (the worker's gateway keeps
   // the patient defaults for the rollout process).
-  private readonly gateway: ClusterGateway & { close?: () => Promise<void> } = new KubernetesClusterGateway({
-    resilience: { retries: 1, requestTimeoutMs: 5_000, initialBackoffMs: 100 },
-  });
+  private readonly gateway: ClusterGateway & { close?: () => Promise<void> };
   private readonly directory: ClusterDirectory;
 
   constructor(
@@ -65,7 +65,12 @@ export class GetDriftHandler implements IQueryHandler<GetDrift>, OnApplicationSh
     @Inject(PG_POOL) pool: pg.Pool,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SECRET_CIPHER) cipher: SecretCipher,
+    @Inject(METRICS) metrics: CircleMetrics,
   ) {
+    this.gateway = new InstrumentedClusterGateway(
+      new KubernetesClusterGateway({ resilience: { retries: 1, requestTimeoutMs: 5_000, initialBackoffMs: 100 } }),
+      metrics,
+    );
     this.directory = new ClusterDirectory(pool, cipher);
   }
 
