@@ -144,7 +144,10 @@ describe('/metrics and readiness of a running circle', () => {
     await circle.http().post('/v1/applications').auth(circle.admin, { type: 'bearer' }).send({ name: 'poison-pill', team: 'web' }).expect(201);
     const after = await eventually(async () => {
       const e = await scrape();
-      return sumOf(e, 'circle_dead_letters', { group: 'test-metrics-refusing' }) === 1 ? e : undefined;
+      // The gauge reads the dead_letters table, the counter moves just after the row commits:
+      // wait for both rather than catch the moment between them.
+      const waiting = sumOf(e, 'circle_dead_letters', { group: 'test-metrics-refusing' });
+      return waiting === 1 && sumOf(e, 'circle_dead_lettered_total', { group: 'test-metrics-refusing' }) >= 1 ? e : undefined;
     }, 20_000, 'a dead letter in /metrics');
     expect(sumOf(after, 'circle_dead_lettered_total', { group: 'test-metrics-refusing' })).toBe(1);
     expect(sumOf(after, 'circle_handler_failures_total', { group: 'test-metrics-refusing', event_type: 'ApplicationCreated' })).toBe(1);
