@@ -60,6 +60,8 @@ describe('100 concurrent upgrades of the same application', () => {
       [winner],
     );
     expect(Number(rows[0]!.n)).toBe(1);
+    // Read-your-writes: the rollout is readable once the read models reach the answer's position.
+    await circle.http().get(`/v1/rollouts/${winner}?position=${accepted[0]!.body.position}`).auth(circle.admin, { type: 'bearer' }).expect(200);
     expect((await drive(circle, winner, { stepMs: 5_000 })).phase).toBe('Succeeded');
   }, 60_000);
 });
