@@ -86,6 +86,8 @@ describe('fuzz pass over every JSON endpoint (OpenAPI-driven)', () => {
   let pools: Pools;
   let pathPools: Record<string, string[]>;
   let seedHead: number;
+  /** Answers by status class, to show how many generated requests got past validation. */
+  const statuses: Record<string, number> = {};
 
   async function snapshot(): Promise<Record<string, string>> {
     const digests = SIDE_TABLES.map(
@@ -106,6 +108,8 @@ describe('fuzz pass over every JSON endpoint (OpenAPI-driven)', () => {
       return { response: null, problems: [`no answer: ${(error as Error).message}`] };
     }
     const problems: string[] = [];
+    const bucket = `${Math.floor(response.status / 100)}xx`;
+    statuses[bucket] = (statuses[bucket] ?? 0) + 1;
     if (response.status >= 500) problems.push(`status ${response.status}: ${excerpt(response.text)}`);
     if (response.status >= 400 && response.status < 500) {
       const type = String(response.headers['content-type'] ?? '');
@@ -255,7 +259,18 @@ describe('fuzz pass over every JSON endpoint (OpenAPI-driven)', () => {
     }
     const live = await rawRequest(api.url, { method: 'GET', path: '/health/live' }).catch((e: Error) => ({ status: 0, text: e.message }));
     if (live.status !== 200) failures.push({ operation: operation.id, request: 'GET /health/live', status: live.status, problem: 'the API stopped answering' });
+    failures.push(...(await projectionsKeepUp(operation.id)));
     return failures;
+  }
+
+  /**
+   * An accepted write the read models cannot store (a rank beyond their int column, say)
+   * would stall every projection behind it: a crash of the read side, though the API said 2xx.
+   */
+  async function projectionsKeepUp(operation: string): Promise<Failure[]> {
+    const head = (await snapshot()).events;
+    const read = await rawRequest(api.url, { method: 'GET', path: `/v1/environments?limit=1&position=${head}`, headers: admin() });
+    return read.status === 200 ? [] : [{ operation, request: `GET /v1/environments?position=${head}`, status: read.status, problem: `read models did not reach the log head: ${excerpt(read.text)}` }];
   }
 
   const fuzzable = (o: Operation) => o.body !== null || o.query.length > 0 || o.pathParams.length > 0;
@@ -280,7 +295,7 @@ describe('fuzz pass over every JSON endpoint (OpenAPI-driven)', () => {
       failures.push(...(await fuzz(operation, runs)));
       requests += runs;
     }
-    process.stdout.write(`fuzz: ${requests} requests over ${ordered.length} operations in ${Date.now() - started} ms, ${failures.length} failures\n`);
+    process.stdout.write(`fuzz: ${requests} requests over ${ordered.length} operations in ${Date.now() - started} ms, ${failures.length} failures, answers ${JSON.stringify(statuses)}\n`);
     if (process.env.FUZZ_REPORT) writeFileSync(process.env.FUZZ_REPORT, JSON.stringify(failures, null, 1));
     expect(failures).toEqual([]);
   }, 600_000);
@@ -324,7 +339,61 @@ describe('fuzz pass over every JSON endpoint (OpenAPI-driven)', () => {
         const { response, problems } = await probe({ method: 'POST', path: receiver.path, headers, body: bytes.length > 0 ? bytes : undefined });
         for (const problem of problems) failures.push({ operation: `POST ${receiver.path}`, request: excerpt(text, 300), status: response?.status ?? 0, problem });
       }
+      failures.push(...(await projectionsKeepUp(`POST ${receiver.path}`)));
     }
     expect(failures).toEqual([]);
   }, 300_000);
+
+  describe('regressions the fuzz pass found (each was a 500, or a stalled read side)', () => {
+    const json = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
+    const send = async (method: string, path: string, body?: unknown) => {
+      const { response, problems } = await probe({ method, path, headers: { ...admin(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : json(body) });
+      expect(problems).toEqual([]);
+      return { status: response!.status, code: (JSON.parse(response!.text) as { code?: string }).code };
+    };
+
+    it.each([
+      ['a NUL in a path parameter', 'GET', '/v1/clusters/prod-eu-1%00', undefined],
+      ['a NUL in a query parameter', 'GET', '/v1/applications/shop/live?environment=prod%00', undefined],
+      ['a NUL in a body field', 'POST', '/v1/applications', { name: 'nul', team: 'a\u0000b' }],
+      ['a NUL in a body key', 'PUT', '/v1/clusters/prod-eu-1/labels', { labels: { 'a\u0000': 'b' } }],
+      ['an unpaired surrogate (jsonb refuses it)', 'POST', '/v1/applications', '{"name":"lone","team":"\\ud800"}'],
+    ])('%s answers 400 UNSUPPORTED_CHARACTER', async (_what, method, path, body) => {
+      expect(await send(method, path, body)).toEqual({ status: 400, code: 'UNSUPPORTED_CHARACTER' });
+    });
+
+    it('a body nested 5000 levels deep answers 400 INPUT_TOO_DEEP, not a stack overflow', async () => {
+      const deep = `{"name":${'['.repeat(5000)}${']'.repeat(5000)},"team":"t"}`;
+      expect(await send('POST', '/v1/applications', deep)).toEqual({ status: 400, code: 'INPUT_TOO_DEEP' });
+      expect(await send('POST', '/v1/clusters', `{"name":"x","environment":"prod","region":"eu","labels":${'{"a":'.repeat(40)}1${'}'.repeat(40)}}`)).toEqual({ status: 400, code: 'INPUT_TOO_DEEP' });
+    });
+
+    it('malformed percent-encoding and over-long path parameters answer problem+json', async () => {
+      expect(await send('GET', '/v1/applications/%ZZ', undefined)).toEqual({ status: 400, code: 'MALFORMED_URL' });
+      expect(await send('GET', `/v1/applications/${'a'.repeat(300)}`, undefined)).toEqual({ status: 414, code: 'URI_TOO_LONG' });
+    });
+
+    it.each([
+      ['a position cursor holding text', '/v1/rollouts', ['shop']],
+      ['a position cursor beyond a safe integer', '/v1/applications/shop/history', [1e308]],
+      ['a rank cursor beyond the int column', '/v1/environments', [2 ** 31, 'prod']],
+      ['a name cursor holding NUL', '/v1/applications', ['a\u0000']],
+    ])('%s answers 400 CURSOR_INVALID', async (_what, path, cursor) => {
+      expect(await send('GET', `${path}?cursor=${Buffer.from(JSON.stringify(cursor)).toString('base64url')}`)).toEqual({ status: 400, code: 'CURSOR_INVALID' });
+    });
+
+    it('an environment rank beyond the read model column is refused, and the read models keep up', async () => {
+      expect(await send('POST', '/v1/environments', { name: 'huge-rank', rank: 2 ** 53 })).toEqual({ status: 400, code: 'ENVIRONMENT_POLICY_INVALID' });
+      expect(await send('PATCH', '/v1/environments/test', { policy: { wavePlan: { bakeSeconds: 1e308 } } })).toEqual({ status: 400, code: 'WAVE_PLAN_INVALID' });
+      expect(await projectionsKeepUp('POST /v1/environments')).toEqual([]);
+    });
+
+    it('a signed generic delivery whose commit is not a SHA is recorded, not a 500', async () => {
+      const bytes = json({ repository: 'acme/shop', ref: 'refs/heads/main', commit: '🚀'.repeat(8) });
+      const signature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(bytes).digest('hex')}`;
+      const { response, problems } = await probe({ method: 'POST', path: '/v1/webhooks/generic', headers: { 'content-type': 'application/json', 'x-delivery-id': 'emoji-commit', 'x-signature-256': signature }, body: bytes });
+      expect(problems).toEqual([]);
+      expect(response!.status).toBe(202);
+    });
+  });
 });
