@@ -368,9 +368,10 @@ describe('fuzz pass over every JSON endpoint (OpenAPI-driven)', () => {
       expect(await send('POST', '/v1/clusters', `{"name":"x","environment":"prod","region":"eu","labels":${'{"a":'.repeat(40)}1${'}'.repeat(40)}}`)).toEqual({ status: 400, code: 'INPUT_TOO_DEEP' });
     });
 
-    it('malformed percent-encoding and over-long path parameters answer problem+json', async () => {
+    it('malformed percent-encoding, over-long path parameters and over-long URLs answer problem+json', async () => {
       expect(await send('GET', '/v1/applications/%ZZ', undefined)).toEqual({ status: 400, code: 'MALFORMED_URL' });
       expect(await send('GET', `/v1/applications/${'a'.repeat(300)}`, undefined)).toEqual({ status: 414, code: 'URI_TOO_LONG' });
+      expect(await send('GET', `/v1/applications?cursor=${'q'.repeat(20_000)}`, undefined)).toEqual({ status: 431, code: 'HEADERS_TOO_LARGE' });
     });
 
     it.each([
@@ -386,6 +387,11 @@ describe('fuzz pass over every JSON endpoint (OpenAPI-driven)', () => {
       expect(await send('POST', '/v1/environments', { name: 'huge-rank', rank: 2 ** 53 })).toEqual({ status: 400, code: 'ENVIRONMENT_POLICY_INVALID' });
       expect(await send('PATCH', '/v1/environments/test', { policy: { wavePlan: { bakeSeconds: 1e308 } } })).toEqual({ status: 400, code: 'WAVE_PLAN_INVALID' });
       expect(await projectionsKeepUp('POST /v1/environments')).toEqual([]);
+    });
+
+    it('"strategy": null (which @IsOptional lets through) means the default strategy, not a 500', async () => {
+      const { status } = await send('POST', '/v1/rollouts', { kind: 'deploy', application: 'cart', version: '2.1.0', environment: 'staging', strategy: null });
+      expect(status).toBeLessThan(500);
     });
 
     it('a signed generic delivery whose commit is not a SHA is recorded, not a 500', async () => {

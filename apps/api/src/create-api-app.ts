@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import { Readable } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import { Readable, type Duplex } from 'node:stream';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -12,9 +13,8 @@ import { PinoNestLogger } from '#infra/nest/pino-nest-logger.js';
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
 import { bootstrapAdminToken } from './auth/bootstrap-admin.js';
 import { TokenService } from './auth/token.service.js';
-import { ApiError } from './common/problem.js';
 import { checkInput } from './common/input-guard.js';
-import { problem } from './common/problem.js';
+import { ApiError, PROBLEM_CONTENT_TYPE, problem } from './common/problem.js';
 import { sendProblem, toProblem } from './common/problem-details.filter.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -59,6 +59,22 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-correlation-id'];
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    },
+    // Requests Node's HTTP parser refuses (headers or URL over 16 KiB, broken framing)
+    // never become a request; the answer is still problem+json.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const body =
+        error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? problem(408, 'REQUEST_TIMEOUT', 'the request did not arrive in time')
+          : error.code === 'HPE_HEADER_OVERFLOW'
+            ? problem(431, 'HEADERS_TOO_LARGE', 'the request line and headers are larger than 16 KiB')
+            : problem(400, 'MALFORMED_REQUEST', 'the request is not valid HTTP/1.1');
+      const text = JSON.stringify(body);
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${body.status} ${STATUS_CODES[body.status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nConnection: close\r\n\r\n${text}`);
+      }
+      socket.destroy(error);
     },
     // Bad percent-encoding and over-long path parameters are rejected by the router,
     // before any hook or error handler; without this they answer Fastify's own JSON.

@@ -173,8 +173,9 @@ export const DEFAULT_STRATEGY: Strategy = {
   progressDeadlineSeconds: DEFAULT_PROGRESS_DEADLINE_SECONDS,
 };
 
-export function toStrategy(dto: StrategyDto | undefined): Strategy {
-  if (dto === undefined) return DEFAULT_STRATEGY;
+export function toStrategy(dto: StrategyDto | null | undefined): Strategy {
+  // @IsOptional lets an explicit null through as well as an absent field.
+  if (dto === undefined || dto === null) return DEFAULT_STRATEGY;
   if (dto.canary) {
     return {
       kind: 'canary',
