@@ -389,8 +389,8 @@ describe('fuzz pass over every JSON endpoint (OpenAPI-driven)', () => {
       expect(await projectionsKeepUp('POST /v1/environments')).toEqual([]);
     });
 
-    it('"strategy": null (which @IsOptional lets through) means the default strategy, not a 500', async () => {
-      const { status } = await send('POST', '/v1/rollouts', { kind: 'deploy', application: 'cart', version: '2.1.0', environment: 'staging', strategy: null });
+    it.each(['environment', 'clusters', 'selector', 'strategy', 'reason', 'override', 'supersede'])('"%s": null (which @IsOptional lets through) is not a 500', async (field) => {
+      const { status } = await send('POST', '/v1/rollouts', { kind: 'deploy', application: 'cart', version: '2.1.0', environment: 'staging', [field]: null });
       expect(status).toBeLessThan(500);
     });
 

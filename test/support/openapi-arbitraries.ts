@@ -273,7 +273,7 @@ export function bodyArbitrary(schema: Schema, pools: Pools): fc.Arbitrary<unknow
   ];
   if (paths.length > 0) {
     const mutated = fc.constantFrom(...paths).chain(({ path, schema: field }) =>
-      fc.tuple(valid, fc.oneof({ weight: 6, arbitrary: hostile(field, pools, String(path[path.length - 1])) }, { weight: 1, arbitrary: fc.constant(OMIT) })).map(([body, value]) => setAt(body, path, value)),
+      fc.tuple(valid, fc.oneof({ weight: 6, arbitrary: hostile(field, pools, String(path[path.length - 1])) }, { weight: 1, arbitrary: fc.constant(OMIT) }, { weight: 1, arbitrary: fc.constant(null) })).map(([body, value]) => setAt(body, path, value)),
     );
     arbitraries.push({ weight: 10, arbitrary: mutated });
   }
