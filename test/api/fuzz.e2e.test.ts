@@ -394,6 +394,17 @@ describe('fuzz pass over every JSON endpoint (OpenAPI-driven)', () => {
       expect(status).toBeLessThan(500);
     });
 
+    const rollout = { kind: 'deploy', application: 'cart', version: '2.1.0', environment: 'staging' };
+    it.each([
+      ['strategy: []', '/v1/rollouts', { ...rollout, strategy: [] }],
+      ['override: []', '/v1/rollouts', { ...rollout, override: [] }],
+      ['strategy.canary: []', '/v1/rollouts', { ...rollout, strategy: { canary: [] } }],
+      ['a pause step of []', '/v1/rollouts', { ...rollout, strategy: { canary: { steps: [{ pause: [] }] } } }],
+      ['deploy: [] on a webhook rule', '/v1/webhooks/rules', { repository: 'acme/x', provider: 'generic', application: 'cart', branchPattern: 'main', image: 'ghcr.io/acme/cart:{sha}', deploy: [] }],
+    ])('%s (an empty array passes @ValidateNested) answers 400 VALIDATION_FAILED', async (_what, path, body) => {
+      expect(await send('POST', path, body)).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    });
+
     it('a signed generic delivery whose commit is not a SHA is recorded, not a 500', async () => {
       const bytes = json({ repository: 'acme/shop', ref: 'refs/heads/main', commit: '🚀'.repeat(8) });
       const signature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(bytes).digest('hex')}`;
