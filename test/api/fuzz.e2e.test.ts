@@ -31,7 +31,7 @@ import { githubExample } from '../webhooks/helpers.js';
  * Deterministic: FUZZ_SEED (default below) and FUZZ_RUNS (cases per operation) pick the cases.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 30);
 
 /** Tables the API writes outside the event log (migrations/); a rejected request must not touch them. */
 const SIDE_TABLES = ['api_tokens', 'idempotency_keys', 'cluster_secrets', 'webhook_rules', 'webhook_secrets', 'webhook_deliveries', 'dead_letters', 'dead_letter_replays'];
