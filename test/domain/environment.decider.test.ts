@@ -59,8 +59,8 @@ describe('environment decider', () => {
     it.each(['Prod', 'prod_eu', '-prod', '', 'p'.repeat(64)])('rejects the name %p', (name) => {
       given(environmentDecider).when(define({ name })).thenRejects('ENVIRONMENT_NAME_INVALID');
     });
-    it.each([-1, 1.5, Number.NaN])('rejects the rank %p', (rank) => {
-      const error = given(environmentDecider).when(define({ rank })).thenRejects('ENVIRONMENT_POLICY_INVALID', /^rank must be a whole number of at least 0$/);
+    it.each([-1, 1.5, Number.NaN, 1001, 2 ** 31, 2 ** 53])('rejects the rank %p', (rank) => {
+      const error = given(environmentDecider).when(define({ rank })).thenRejects('ENVIRONMENT_POLICY_INVALID', /^rank must be a whole number from 0 to 1000$/);
       expect(error.details).toEqual({ environment: 'prod' });
     });
     it.each([-1, 0.5, 90 * 24 * 3600 + 1, Number.POSITIVE_INFINITY])('rejects requiredSoakSeconds %p', (requiredSoakSeconds) => {

@@ -87,7 +87,9 @@ describe('validateWavePlan', () => {
     ['maxParallel 0', { maxParallel: 0 }, /maxParallel must be a whole number of at least 1/],
     ['fractional maxParallel', { maxParallel: 1.5 }, /maxParallel/],
     ['NaN maxParallel', { maxParallel: Number.NaN }, /maxParallel/],
-    ['negative bakeSeconds', { bakeSeconds: -1 }, /bakeSeconds must be a whole number of at least 0/],
+    ['negative bakeSeconds', { bakeSeconds: -1 }, /bakeSeconds must be a whole number from 0 to 604800 \(7 days\)/],
+    ['bakeSeconds beyond 7 days', { bakeSeconds: 7 * 24 * 3600 + 1 }, /bakeSeconds must be a whole number from 0 to 604800/],
+    ['bakeSeconds of 1e308', { bakeSeconds: 1e308 }, /bakeSeconds/],
     ['fractional bakeSeconds', { bakeSeconds: 0.5 }, /bakeSeconds/],
   ])('rejects %s', (_what, overrides, message) => {
     const error = rejection(() => validateWavePlan(plan(overrides)));

@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import { Readable } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import { Readable, type Duplex } from 'node:stream';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '#infra/logging/logger.js';
 import { PinoNestLogger } from '#infra/nest/pino-nest-logger.js';
 import { withLogContext } from '#infra/logging/log-context.js';
@@ -14,7 +15,8 @@ import { ApiModule, type ApiModuleOptions } from './api.module.js';
 import { bootstrapAdminToken } from './auth/bootstrap-admin.js';
 import type { Principal } from './auth/principal.js';
 import { TokenService } from './auth/token.service.js';
-import { ApiError } from './common/problem.js';
+import { checkInput } from './common/input-guard.js';
+import { ApiError, PROBLEM_CONTENT_TYPE, problem } from './common/problem.js';
 import { sendProblem, toProblem } from './common/problem-details.filter.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -59,6 +61,32 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-correlation-id'];
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    },
+    // Requests Node's HTTP parser refuses (headers or URL over 16 KiB, broken framing)
+    // never become a request; the answer is still problem+json.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const body =
+        error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? problem(408, 'REQUEST_TIMEOUT', 'the request did not arrive in time')
+          : error.code === 'HPE_HEADER_OVERFLOW'
+            ? problem(431, 'HEADERS_TOO_LARGE', 'the request line and headers are larger than 16 KiB')
+            : problem(400, 'MALFORMED_REQUEST', 'the request is not valid HTTP/1.1');
+      const text = JSON.stringify(body);
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${body.status} ${STATUS_CODES[body.status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nConnection: close\r\n\r\n${text}`);
+      }
+      socket.destroy(error);
+    },
+    // Bad percent-encoding and over-long path parameters are rejected by the router,
+    // before any hook or error handler; without this they answer Fastify's own JSON.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      sendProblem(
+        reply,
+        request,
+        tooLong ? problem(414, 'URI_TOO_LONG', 'a path parameter is longer than 100 characters') : problem(400, 'MALFORMED_URL', 'the URL is not valid percent-encoded UTF-8'),
+      );
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot({ ...moduleOptions, logger }), adapter, {
@@ -134,6 +162,11 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
     const replay = Readable.from([raw]) as Readable & { receivedEncodedLength?: number };
     replay.receivedEncodedLength = raw.length;
     return replay;
+  });
+  // Every route, webhooks included: checked once here rather than in each DTO and query.
+  fastify.addHook('preValidation', async (request) => {
+    const rejected = checkInput(request.params, 'path') ?? checkInput(request.query, 'query') ?? checkInput(request.body, 'body');
+    if (rejected) throw rejected;
   });
   // Errors raised before a route handler runs (body too large, bad JSON, wrong content
   // type) never reach Nest's filters; they get the same problem+json here.

@@ -44,7 +44,7 @@ export class ListApplicationsHandler implements IQueryHandler<ListApplications> 
 
   async execute({ page }: ListApplications): Promise<Page<ApplicationView>> {
     await this.readModels.caughtUp(page.position);
-    const after = decodeCursor(page.cursor, 1)?.[0] ?? '';
+    const after = decodeCursor(page.cursor, ['string'])?.[0] ?? '';
     const { rows } = await this.readModels.pool.query<ApplicationRow>(
       'SELECT * FROM rm_applications WHERE name > $1 ORDER BY name LIMIT $2',
       [after, page.limit + 1],

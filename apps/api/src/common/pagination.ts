@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { storableText } from './input-guard.js';
 import { ApiError } from './problem.js';
 
 export class ReadQuery {
@@ -32,13 +33,32 @@ export function encodeCursor(values: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, arity: number): (string | number)[] | null {
+/**
+ * What a cursor holds, part by part: text, a safe integer (log positions, microseconds),
+ * or a 32-bit one (an int column such as an environment's rank). A cursor is opaque to
+ * clients but still client input: a forged one must get 400, never reach SQL as a
+ * value its column cannot take.
+ */
+export type CursorPart = 'string' | 'integer' | 'int32';
+type CursorValues<S extends readonly CursorPart[]> = { -readonly [K in keyof S]: S[K] extends 'string' ? string : number };
+
+const fits = (kind: CursorPart, value: unknown): boolean =>
+  kind === 'string'
+    ? typeof value === 'string' && storableText(value)
+    : Number.isSafeInteger(value) && (kind === 'integer' || ((value as number) >= -(2 ** 31) && (value as number) < 2 ** 31));
+
+export function decodeCursor<const S extends readonly CursorPart[]>(cursor: string | undefined, shape: S): CursorValues<S> | null;
+/** Arity only: the caller checks each part's type itself. */
+export function decodeCursor(cursor: string | undefined, arity: number): (string | number)[] | null;
+export function decodeCursor(cursor: string | undefined, shape: readonly CursorPart[] | number): unknown[] | null {
   if (cursor === undefined) return null;
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(values) && values.length === arity && values.every((v) => typeof v === 'string' || typeof v === 'number')) {
-      return values as (string | number)[];
-    }
+    const fitsShape = (v: unknown[]) =>
+      typeof shape === 'number'
+        ? v.length === shape && v.every((p) => (typeof p === 'string' && storableText(p)) || Number.isSafeInteger(p))
+        : v.length === shape.length && shape.every((kind, i) => fits(kind, v[i]));
+    if (Array.isArray(values) && fitsShape(values)) return values;
   } catch {
     // fall through to the error below
   }

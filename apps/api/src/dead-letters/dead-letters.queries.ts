@@ -95,7 +95,7 @@ export class ListDeadLettersHandler implements IQueryHandler<ListDeadLetters> {
 
   async execute({ filter, page }: ListDeadLetters): Promise<Page<DeadLetterView>> {
     // Newest first by (failed_at, id): failed_at alone is not unique across a batch.
-    const after = decodeCursor(page.cursor, 2);
+    const after = decodeCursor(page.cursor, ['string', 'string']);
     if (after && (typeof after[0] !== 'string' || !/^\d+$/.test(after[0]) || typeof after[1] !== 'string' || !isDeadLetterId(after[1]))) {
       throw cursorInvalid();
     }

@@ -47,8 +47,7 @@ export class ListEnvironmentsHandler implements IQueryHandler<ListEnvironments> 
   async execute({ page }: ListEnvironments): Promise<Page<EnvironmentView>> {
     await this.readModels.caughtUp(page.position);
     // Promotion order: rank, and name among equal ranks so pages are stable.
-    const [rank, name] = decodeCursor(page.cursor, 2) ?? [-1, ''];
-    if (typeof rank !== 'number' || typeof name !== 'string') throw new ApiError(400, 'CURSOR_INVALID', 'cursor is not one this API returned');
+    const [rank, name] = decodeCursor(page.cursor, ['int32', 'string']) ?? [-1, ''];
     const { rows } = await this.readModels.pool.query<EnvironmentRow>(
       'SELECT * FROM rm_environments WHERE (rank, name) > ($1::int, $2::text) ORDER BY rank, name LIMIT $3',
       [rank, name, page.limit + 1],

@@ -93,7 +93,7 @@ export class ListAuditHandler implements IQueryHandler<ListAudit> {
 
   async execute({ filter, page }: ListAudit): Promise<AuditPage> {
     await this.readModels.caughtUp(page.position);
-    const before = Number(decodeCursor(page.cursor, 1)?.[0] ?? Number.MAX_SAFE_INTEGER);
+    const before = decodeCursor(page.cursor, ['integer'])?.[0] ?? Number.MAX_SAFE_INTEGER;
     const rows = await readAudit(this.readModels, filter, before, page.limit + 1);
     return toPage(rows, page.limit, auditView, (r) => [Number(r.position)]);
   }

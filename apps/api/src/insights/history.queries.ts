@@ -55,7 +55,7 @@ export class GetApplicationHistoryHandler implements IQueryHandler<GetApplicatio
   async execute({ application, page }: GetApplicationHistory): Promise<HistoryPage> {
     await this.readModels.caughtUp(page.position);
     await requireApplication(this.readModels, application);
-    const before = Number(decodeCursor(page.cursor, 1)?.[0] ?? Number.MAX_SAFE_INTEGER);
+    const before = decodeCursor(page.cursor, ['integer'])?.[0] ?? Number.MAX_SAFE_INTEGER;
     const { rows } = await this.readModels.pool.query<HistoryRow>(
       `(SELECT 'release' AS kind, position, version, NULL AS rollout_id, NULL AS rollout_kind, NULL AS environment,
           NULL AS from_version, 'registered' AS outcome, created_by AS actor, created_at AS started_at, created_at AS ended_at,

@@ -68,7 +68,7 @@ export class GetApplicationPlacementsHandler implements IQueryHandler<GetApplica
   async execute({ application, at, page }: GetApplicationPlacements): Promise<PlacementPage> {
     await this.readModels.caughtUp(page.position);
     await requireApplication(this.readModels, application);
-    const [afterCluster, afterTrack] = (decodeCursor(page.cursor, 2) ?? ['', '']) as string[];
+    const [afterCluster, afterTrack] = decodeCursor(page.cursor, ['string', 'string']) ?? ['', ''];
     // A past moment is answered from the stretches of history that cover it, so a
     // placement that has since moved on still shows as it was then.
     const { rows } =
@@ -98,7 +98,7 @@ export class GetClusterPlacementsHandler implements IQueryHandler<GetClusterPlac
     await this.readModels.caughtUp(page.position);
     const known = await this.readModels.pool.query('SELECT 1 FROM rm_clusters WHERE name = $1', [cluster]);
     if (known.rows.length === 0) throw new ApiError(404, 'CLUSTER_NOT_FOUND', `cluster '${cluster}' does not exist`);
-    const [afterApp, afterTrack] = (decodeCursor(page.cursor, 2) ?? ['', '']) as string[];
+    const [afterApp, afterTrack] = decodeCursor(page.cursor, ['string', 'string']) ?? ['', ''];
     const { rows } = await this.readModels.pool.query<PlacementRow>(
       `SELECT application, cluster, environment, track, version, traffic_percent, replicas, health, since, rollout_id
        FROM ri_placements WHERE cluster = $1 AND (application, track) > ($2, $3) ORDER BY application, track LIMIT $4`,

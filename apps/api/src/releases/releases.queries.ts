@@ -59,8 +59,7 @@ export class ListReleasesHandler implements IQueryHandler<ListReleases> {
     await assertApplicationExists(this.readModels, application);
     // Newest first by log position: registration order, which semver order need not match
     // (a hotfix 1.3.1 registered after 1.4.0 is the newer news).
-    const before = decodeCursor(page.cursor, 1)?.[0] ?? Number.MAX_SAFE_INTEGER;
-    if (typeof before !== 'number') throw new ApiError(400, 'CURSOR_INVALID', 'cursor is not one this API returned');
+    const before = decodeCursor(page.cursor, ['integer'])?.[0] ?? Number.MAX_SAFE_INTEGER;
     const { rows } = await this.readModels.pool.query<ReleaseRow>(
       'SELECT * FROM rm_releases WHERE application = $1 AND position < $2 ORDER BY position DESC LIMIT $3',
       [application, before, page.limit + 1],

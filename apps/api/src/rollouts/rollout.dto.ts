@@ -49,7 +49,7 @@ export class StartRolloutRequest {
   selector?: Record<string, string>;
 
   @ApiPropertyOptional({ type: StrategyDto, description: 'Defaults to a canary of 25 % → pause 30 s → 100 %.' })
-  @IsOptional() @ValidateNested() @Type(() => StrategyDto)
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => StrategyDto)
   strategy?: StrategyDto;
 
   @ApiPropertyOptional({ example: 'fix for INC-2231', description: 'Recorded in the audit trail.' })
@@ -60,7 +60,7 @@ export class StartRolloutRequest {
     type: PromotionOverrideDto,
     description: 'Release managers only: go past a promotion gate (too little soak in the previous environment), with a reason.',
   })
-  @IsOptional() @ValidateNested() @Type(() => PromotionOverrideDto)
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PromotionOverrideDto)
   override?: PromotionOverrideDto;
 
   @ApiPropertyOptional({ default: false, description: 'Abort a rollout already active for this application on these clusters and take its place.' })

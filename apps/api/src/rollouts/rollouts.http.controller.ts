@@ -37,8 +37,9 @@ class RolloutOperationAccepted {
   @ApiProperty({ example: 1042 }) position!: number;
 }
 
-function stringRecord(value: Record<string, unknown> | undefined, field: string): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
+function stringRecord(value: Record<string, unknown> | null | undefined, field: string): Record<string, string> | undefined {
+  // @IsOptional lets an explicit null through: no selector.
+  if (value === undefined || value === null) return undefined;
   const bad = Object.entries(value).filter(([, v]) => typeof v !== 'string');
   if (bad.length > 0) {
     throw new ApiError(400, 'VALIDATION_FAILED', 'label values must be strings', {

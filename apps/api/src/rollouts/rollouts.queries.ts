@@ -84,7 +84,7 @@ export class ListRolloutsHandler implements IQueryHandler<ListRollouts> {
 
   async execute({ filter, page }: ListRollouts): Promise<Page<RolloutView>> {
     await this.readModels.caughtUp(page.position);
-    const before = Number(decodeCursor(page.cursor, 1)?.[0] ?? Number.MAX_SAFE_INTEGER);
+    const before = decodeCursor(page.cursor, ['integer'])?.[0] ?? Number.MAX_SAFE_INTEGER;
     const { rows } = await this.readModels.pool.query<RolloutRow>(
       `SELECT * FROM rm_rollouts
        WHERE position < $1 AND ($2::text IS NULL OR application = $2) AND ($3::text IS NULL OR phase = $3)

@@ -7,6 +7,7 @@ import {
 
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -84,11 +85,11 @@ export class CanaryStepDto {
   setWeight?: number;
 
   @ApiPropertyOptional({ type: PauseDto })
-  @ValidateIf((o: CanaryStepDto) => o.pause !== undefined) @ValidateNested() @Type(() => PauseDto)
+  @ValidateIf((o: CanaryStepDto) => o.pause !== undefined) @IsObject() @ValidateNested() @Type(() => PauseDto)
   pause?: PauseDto;
 
   @ApiPropertyOptional({ type: AnalysisDto })
-  @ValidateIf((o: CanaryStepDto) => o.analysis !== undefined) @ValidateNested() @Type(() => AnalysisDto)
+  @ValidateIf((o: CanaryStepDto) => o.analysis !== undefined) @IsObject() @ValidateNested() @Type(() => AnalysisDto)
   analysis?: AnalysisDto;
 }
 
@@ -126,7 +127,7 @@ export class BlueGreenDto {
   @ApiPropertyOptional({ default: DEFAULT_SCALE_DOWN_DELAY_SECONDS }) @IsOptional() @IsInt() @Min(0) @Max(86400)
   scaleDownDelaySeconds?: number;
 
-  @ApiPropertyOptional({ type: AnalysisDto }) @IsOptional() @ValidateNested() @Type(() => AnalysisDto)
+  @ApiPropertyOptional({ type: AnalysisDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => AnalysisDto)
   prePromotionAnalysis?: AnalysisDto;
 
   @ApiPropertyOptional({ default: DEFAULT_PROGRESS_DEADLINE_SECONDS }) @IsOptional() @IsInt() @Min(1) @Max(86400)
@@ -136,11 +137,11 @@ export class BlueGreenDto {
 @ExactlyOneOf(['canary', 'blueGreen'])
 export class StrategyDto {
   @ApiPropertyOptional({ type: CanaryDto })
-  @ValidateIf((o: StrategyDto) => o.canary !== undefined) @ValidateNested() @Type(() => CanaryDto)
+  @ValidateIf((o: StrategyDto) => o.canary !== undefined) @IsObject() @ValidateNested() @Type(() => CanaryDto)
   canary?: CanaryDto;
 
   @ApiPropertyOptional({ type: BlueGreenDto })
-  @ValidateIf((o: StrategyDto) => o.blueGreen !== undefined) @ValidateNested() @Type(() => BlueGreenDto)
+  @ValidateIf((o: StrategyDto) => o.blueGreen !== undefined) @IsObject() @ValidateNested() @Type(() => BlueGreenDto)
   blueGreen?: BlueGreenDto;
 }
 
@@ -173,8 +174,9 @@ export const DEFAULT_STRATEGY: Strategy = {
   progressDeadlineSeconds: DEFAULT_PROGRESS_DEADLINE_SECONDS,
 };
 
-export function toStrategy(dto: StrategyDto | undefined): Strategy {
-  if (dto === undefined) return DEFAULT_STRATEGY;
+export function toStrategy(dto: StrategyDto | null | undefined): Strategy {
+  // @IsOptional lets an explicit null through as well as an absent field.
+  if (dto === undefined || dto === null) return DEFAULT_STRATEGY;
   if (dto.canary) {
     return {
       kind: 'canary',

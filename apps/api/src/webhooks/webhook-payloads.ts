@@ -10,6 +10,16 @@ const ZERO_SHA = /^0+$/;
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 && v.length <= 1024 ? v : null);
+const SHA = /^[0-9a-f]{7,64}$/i;
+/**
+ * A commit id, or null: only hex is a git SHA, and only hex is safe to slice into
+ * {shortSha} (the first 7 UTF-16 units of "🚀🚀🚀🚀" end inside a surrogate pair,
+ * which Postgres then refuses to store).
+ */
+const sha = (v: unknown): string | null => {
+  const value = str(v);
+  return value !== null && SHA.test(value) ? value : null;
+};
 
 /** `owner/name` of the repository an event is about; payloads are untrusted, so every field is checked. */
 export function githubRepository(body: unknown): string | null {
@@ -30,7 +40,7 @@ export function parseGithub(event: string, body: unknown): ParsedEvent {
   switch (event) {
     case 'push': {
       const ref = str(payload.ref);
-      const after = str(payload.after);
+      const after = sha(payload.after);
       if (ref === null) return { kind: 'ignored', reason: 'push without a ref', repository, ref: null, commit: after };
       if (payload.deleted === true || (after !== null && ZERO_SHA.test(after))) {
         return { kind: 'ignored', reason: `push deleted ${ref}`, repository, ref, commit: null };
@@ -72,7 +82,7 @@ export function parseGitlab(event: string, body: unknown): ParsedEvent {
   }
   if (repository === null) return { kind: 'ignored', reason: 'the payload names no project', repository: null, ref: null, commit: null };
   const ref = str(payload.ref);
-  const after = str(payload.checkout_sha) ?? str(payload.after);
+  const after = sha(payload.checkout_sha) ?? sha(payload.after);
   if (ref === null) return { kind: 'ignored', reason: 'push without a ref', repository, ref: null, commit: after };
   if (after === null || ZERO_SHA.test(after)) return { kind: 'ignored', reason: `push deleted ${ref}`, repository, ref, commit: null };
   return fromRef(repository, ref, after);
@@ -83,7 +93,7 @@ export function parseGeneric(body: unknown): ParsedEvent {
   const payload = obj(body);
   const repository = str(payload.repository);
   const ref = str(payload.ref);
-  const commit = str(payload.commit);
+  const commit = sha(payload.commit);
   if (repository === null || ref === null) {
     return { kind: 'ignored', reason: 'the payload needs repository and ref', repository, ref, commit };
   }

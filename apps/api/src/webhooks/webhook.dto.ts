@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { NAME_PATTERN } from '../applications/application.dto.js';
 import { StrategyDto } from '../rollouts/strategy.dto.js';
 import { PROVIDERS, type Provider } from './webhook-rules.js';
@@ -15,7 +15,7 @@ export class DeployActionDto {
   environment!: string;
 
   @ApiPropertyOptional({ type: StrategyDto, description: 'As in POST /v1/rollouts; the default canary when omitted.' })
-  @IsOptional() @ValidateNested() @Type(() => StrategyDto)
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => StrategyDto)
   strategy?: StrategyDto;
 
   @ApiPropertyOptional({ default: false, description: 'Abort a rollout of the application still running on those clusters (continuous deployment usually wants true).' })
@@ -58,7 +58,7 @@ export class CreateWebhookRuleRequest {
   versionTemplate?: string;
 
   @ApiPropertyOptional({ type: DeployActionDto, description: 'Also deploy the release; without it the rule only registers the release.' })
-  @IsOptional() @ValidateNested() @Type(() => DeployActionDto)
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => DeployActionDto)
   deploy?: DeployActionDto;
 }
 

@@ -11,6 +11,8 @@ export interface EnvironmentState {
 }
 
 const MAX_SOAK_SECONDS = 90 * 24 * 3600;
+/** Promotion stages are a handful (dev 1, staging 2, prod 3); the bound keeps rank inside the read model's int column. */
+const MAX_RANK = 1000;
 
 function validate(definition: EnvironmentDefinition): void {
   assertDnsLabel(definition.name, 'ENVIRONMENT_NAME_INVALID', 'environment name');
@@ -18,7 +20,7 @@ function validate(definition: EnvironmentDefinition): void {
   const fail = (message: string): never => {
     throw new DomainError('ENVIRONMENT_POLICY_INVALID', message, { environment: definition.name });
   };
-  if (!Number.isInteger(rank) || rank < 0) fail('rank must be a whole number of at least 0');
+  if (!Number.isInteger(rank) || rank < 0 || rank > MAX_RANK) fail(`rank must be a whole number from 0 to ${MAX_RANK}`);
   if (!Number.isInteger(policy.requiredSoakSeconds) || policy.requiredSoakSeconds < 0 || policy.requiredSoakSeconds > MAX_SOAK_SECONDS) {
     fail(`requiredSoakSeconds must be a whole number from 0 to ${MAX_SOAK_SECONDS} (90 days)`);
   }

@@ -42,6 +42,8 @@ export function formatWaveSize(size: WaveSize): string {
   return size.kind === 'count' ? String(size.count) : size.kind === 'percent' ? `${size.percent}%` : 'rest';
 }
 
+const MAX_BAKE_SECONDS = 7 * 24 * 3600;
+
 export function validateWavePlan(plan: WavePlan): void {
   const fail = (message: string): never => {
     throw new DomainError('WAVE_PLAN_INVALID', message);
@@ -59,7 +61,10 @@ export function validateWavePlan(plan: WavePlan): void {
     }
   });
   if (!Number.isInteger(plan.maxParallel) || plan.maxParallel < 1) fail('maxParallel must be a whole number of at least 1');
-  if (!Number.isInteger(plan.bakeSeconds) || plan.bakeSeconds < 0) fail('bakeSeconds must be a whole number of at least 0');
+  // Bounded like a canary pause: a bake of 1e308 s would put the next wave's timer past any representable date.
+  if (!Number.isInteger(plan.bakeSeconds) || plan.bakeSeconds < 0 || plan.bakeSeconds > MAX_BAKE_SECONDS) {
+    fail(`bakeSeconds must be a whole number from 0 to ${MAX_BAKE_SECONDS} (7 days)`);
+  }
 }
 
 /**
