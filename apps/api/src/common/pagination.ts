@@ -48,16 +48,11 @@ const fits = (kind: CursorPart, value: unknown): boolean =>
     : Number.isSafeInteger(value) && (kind === 'integer' || ((value as number) >= -(2 ** 31) && (value as number) < 2 ** 31));
 
 export function decodeCursor<const S extends readonly CursorPart[]>(cursor: string | undefined, shape: S): CursorValues<S> | null;
-/** Arity only: the caller checks each part's type itself. */
-export function decodeCursor(cursor: string | undefined, arity: number): (string | number)[] | null;
-export function decodeCursor(cursor: string | undefined, shape: readonly CursorPart[] | number): unknown[] | null {
+export function decodeCursor(cursor: string | undefined, shape: readonly CursorPart[]): unknown[] | null {
   if (cursor === undefined) return null;
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    const fitsShape = (v: unknown[]) =>
-      typeof shape === 'number'
-        ? v.length === shape && v.every((p) => (typeof p === 'string' && storableText(p)) || Number.isSafeInteger(p))
-        : v.length === shape.length && shape.every((kind, i) => fits(kind, v[i]));
+    const fitsShape = (v: unknown[]) => v.length === shape.length && shape.every((kind, i) => fits(kind, v[i]));
     if (Array.isArray(values) && fitsShape(values)) return values;
   } catch {
     // fall through to the error below
