@@ -36,6 +36,7 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
 
 function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return String(n);
+  if (Number.isInteger(n)) return n.toLocaleString('en-US');
   if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
   if (Math.abs(n) >= 10) return n.toFixed(1);
   return n.toFixed(2);
