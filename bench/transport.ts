@@ -39,9 +39,9 @@ import { writeResults } from './support/report.js';
 const env = process.env;
 const PARTITIONS = Number(env['PARTITIONS'] ?? 12);
 const APPENDERS = Number(env['APPENDERS'] ?? 16);
-const THROUGHPUT_EVENTS = Number(env['THROUGHPUT_EVENTS'] ?? 10_000);
+const THROUGHPUT_EVENTS = Number(env['THROUGHPUT_EVENTS'] ?? 5_000);
 const RATE = Number(env['RATE'] ?? 1000);
-const RATE_SECONDS = Number(env['RATE_SECONDS'] ?? 10);
+const RATE_SECONDS = Number(env['RATE_SECONDS'] ?? 5);
 /** Events per append transaction: at 1,000 events/s, one transaction every 10 ms. */
 const BATCH = Number(env['BATCH'] ?? 10);
 const STREAMS = 200;
