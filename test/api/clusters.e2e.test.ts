@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SECRET_CIPHER, type SecretCipher } from '#infra/crypto/secret-cipher.js';
+import { ClusterSecrets } from '../../apps/api/src/clusters/cluster-secrets.repository.js';
 import { startApi, type ApiHarness } from '../support/api-harness.js';
 import { expectInvalidField, expectProblem, logHead, streamEvents } from '../support/api-expect.js';
 
@@ -54,6 +56,17 @@ describe('clusters API', () => {
     await api.close();
   });
 
+  it('encrypts kubeconfigs stored in the clear by an earlier version when it starts, and still reads them', async () => {
+    await api.db.pool.query(`INSERT INTO cluster_secrets (id, cluster, kubeconfig) VALUES ('sec_legacy0001', 'old-1', $1)`, [kubeconfig()]);
+    const secrets = api.app.get(ClusterSecrets);
+    await secrets.onApplicationBootstrap();
+    const { rows } = await api.db.pool.query<{ kubeconfig: string }>(`SELECT kubeconfig FROM cluster_secrets WHERE id = 'sec_legacy0001'`);
+    expect(rows[0]!.kubeconfig).toMatch(/^v1:/);
+    expect(rows[0]!.kubeconfig).not.toContain(SECRET_TOKEN);
+    expect(await secrets.kubeconfig('sec_legacy0001')).toBe(kubeconfig());
+    await api.db.pool.query(`DELETE FROM cluster_secrets WHERE id = 'sec_legacy0001'`);
+  });
+
   describe('POST /v1/clusters', () => {
     it('stores an inline kubeconfig as a secret the event only references, and never shows it', async () => {
       const res = await registerCluster({
@@ -79,8 +92,11 @@ describe('clusters API', () => {
       expect(events[0]!.metadata).toMatchObject({ actor: 'ops-admin', source: 'api' });
       const connection = events[0]!.data.connection as { kind: string; secretId: string };
       expect(connection).toEqual({ kind: 'secret', secretId: expect.stringMatching(/^sec_[0-9a-f]+$/) });
-      const stored = await api.db.pool.query('SELECT cluster, kubeconfig FROM cluster_secrets WHERE id = $1', [connection.secretId]);
-      expect(stored.rows).toEqual([{ cluster: 'eu-1', kubeconfig: kubeconfig() }]);
+      // Encrypted at rest: a database dump holds no cluster credentials.
+      const stored = await api.db.pool.query<{ cluster: string; kubeconfig: string }>('SELECT cluster, kubeconfig FROM cluster_secrets WHERE id = $1', [connection.secretId]);
+      expect(stored.rows).toEqual([{ cluster: 'eu-1', kubeconfig: expect.stringMatching(/^v1:/) }]);
+      for (const part of [SECRET_TOKEN, SERVER, CA_DATA, 'apiVersion']) expect(stored.rows[0]!.kubeconfig).not.toContain(part);
+      expect(api.app.get<SecretCipher>(SECRET_CIPHER).decrypt(stored.rows[0]!.kubeconfig)).toBe(kubeconfig());
 
       const one = await get(`/v1/clusters/eu-1?position=${res.body.position}`).expect(200);
       expect(one.body).toEqual({

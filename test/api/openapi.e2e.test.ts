@@ -52,7 +52,8 @@ describe('OpenAPI document', () => {
 
   it('documents the error answers of every operation with the problem+json schema', () => {
     for (const [path, operations] of Object.entries(document.paths)) {
-      if (path.startsWith('/health')) continue;
+      // Probes and the Prometheus scrape are public (no 401) and answer no problem+json of their own.
+      if (path.startsWith('/health') || path === '/metrics') continue;
       for (const method of HTTP_METHODS) {
         const operation = operations[method];
         if (!operation) continue;

@@ -7,7 +7,8 @@ import { toProblem } from '../../apps/api/src/common/problem-details.filter.js';
 /** A logger that keeps what it was given: the one place a unit fake is the right tool. */
 function recordingLogger(): { logger: Logger; lines: { obj: Record<string, unknown>; msg: string }[] } {
   const lines: { obj: Record<string, unknown>; msg: string }[] = [];
-  const logger = { error: (obj: Record<string, unknown>, msg: string) => lines.push({ obj, msg }) } as unknown as Logger;
+  const record = (obj: Record<string, unknown>, msg: string) => lines.push({ obj, msg });
+  const logger = { error: record, warn: record } as unknown as Logger;
   return { logger, lines };
 }
 
@@ -34,5 +35,21 @@ describe('mapping errors to problem details', () => {
     const { logger, lines } = recordingLogger();
     expect(toProblem(error, logger, request).status).toBe(status);
     expect(lines).toHaveLength(0);
+  });
+
+  it.each([
+    ['a connection the server terminated (restart)', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
+    ['a server still starting up', Object.assign(new Error('the database system is starting up'), { code: '57P03' })],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    ['a wrapped dead client', new Error('event store append failed', { cause: new Error('Client has encountered a connection error and is not queryable') })],
+  ])('maps %s to 503 DATABASE_UNAVAILABLE, which clients may retry, not to a 500', (_, error) => {
+    const { logger, lines } = recordingLogger();
+    expect(toProblem(error, logger, request)).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
+    expect(lines.map((l) => l.msg)).toEqual(['database unavailable']);
+  });
+
+  it('keeps a SQL error that is not about the connection a 500', () => {
+    const { logger } = recordingLogger();
+    expect(toProblem(Object.assign(new Error('syntax error'), { code: '42601' }), logger, request).status).toBe(500);
   });
 });

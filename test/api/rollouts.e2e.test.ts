@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PostgresEventStore } from '#infra/event-store/postgres-event-store.js';
+import { readModelProjections } from '#infra/projections/read-model-projections.js';
+import { ProjectionRunner } from '#infra/projections/projection-runner.js';
 import { startApi, type ApiHarness } from '../support/api-harness.js';
 import { seeder } from '../support/seed.js';
 
@@ -198,5 +200,29 @@ describe('rollouts API', () => {
     expect(paused.body.items.every((r: { phase: string }) => r.phase === 'Aborting')).toBe(true);
     expect((await api.http().get('/v1/rollouts?phase=Sideways').auth(viewer, { type: 'bearer' }).expect(400)).body.code).toBe('VALIDATION_FAILED');
     expect((await api.http().get('/v1/rollouts/nope').auth(viewer, { type: 'bearer' }).expect(404)).body.code).toBe('ROLLOUT_NOT_FOUND');
+  });
+
+  it('waits for the read models only as far as the last change to what a deploy reads, not the head of the log', async () => {
+    await api.projections.stop();
+    const store = new PostgresEventStore(api.db.pool);
+    const seed = seeder(store);
+    // Writes the stopped read models never apply: an application and its release.
+    await seed.application('late');
+    await seed.release('late', '1.0.0');
+    const quick = await post('/v1/rollouts', alice, { kind: 'deploy', application: 'late', version: '1.0.0', clusters: ['stg-us-1'] });
+    expect(quick.status).toBe(202);
+
+    // A cluster registered a moment ago is a change to what the deploy reads: it waits for it.
+    await seed.cluster('stg-new', 'staging', { region: 'eu' });
+    const resumed = new ProjectionRunner(api.db.pool, store, readModelProjections, { pollMs: 20 });
+    const resume = new Promise<void>((resolve) => setTimeout(() => resolve(resumed.start()), 300));
+    try {
+      const waited = await post('/v1/rollouts', alice, { kind: 'deploy', application: 'cart', version: '1.0.0', clusters: ['stg-new'] });
+      expect(waited.status).toBe(202);
+      expect(waited.body.waves).toEqual([['stg-new']]);
+    } finally {
+      await resume;
+      await resumed.stop();
+    }
   });
 });

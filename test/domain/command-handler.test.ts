@@ -56,6 +56,9 @@ class FakeEventStore implements EventStore {
   async headPosition(): Promise<number> {
     return this.events.length;
   }
+  async lastPositionOf(types: readonly string[]): Promise<number> {
+    return Math.max(0, ...this.events.filter((e) => types.includes(e.type)).map((e) => e.globalPosition));
+  }
 }
 
 const metadata: EventMetadata = { actor: 'alice', source: 'api', correlationId: 'req-1' };

@@ -71,6 +71,81 @@ describe('PostgresEventStore', () => {
     expect(await store.readStream('dup-2')).toEqual([]);
   });
 
+  describe('group commit of concurrent appends', () => {
+    // Rows written by one transaction share its xmin: how many transactions carried a set of streams.
+    const transactionsFor = async (prefix: string): Promise<number> => {
+      const { rows } = await db.pool.query<{ n: number }>(
+        `SELECT count(DISTINCT xmin::text)::int AS n FROM events WHERE stream_id LIKE $1`,
+        [`${prefix}%`],
+      );
+      return rows[0]!.n;
+    };
+
+    it('commits many concurrent callers in far fewer transactions, each keeping its own versions and positions', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => store.append(`gc-${i}`, [ev('Created', { i }), ev('Renamed', { i })], 'no_stream')),
+      );
+      expect(results.every((r) => r.streamVersion === 2)).toBe(true);
+      for (const [i, result] of results.entries()) {
+        const events = await store.readStream(`gc-${i}`);
+        expect(events.map((e) => [e.type, e.data])).toEqual([
+          ['Created', { i }],
+          ['Renamed', { i }],
+        ]);
+        expect(events[1]!.globalPosition).toBe(result.globalPosition);
+        expect(events[0]!.globalPosition).toBe(result.globalPosition - 1);
+      }
+      expect(await transactionsFor('gc-')).toBeLessThan(30);
+    });
+
+    it('lets exactly one of many racing callers with the same expected version win; the rest fail alone', async () => {
+      await store.append('race', [ev('Created')], 'no_stream');
+      const outcomes = await Promise.allSettled([
+        ...Array.from({ length: 20 }, (_, i) => store.append('race', [ev('Claimed', { by: i })], 1)),
+        ...Array.from({ length: 20 }, (_, i) => store.append(`race-other-${i}`, [ev('Created')], 'no_stream')),
+      ]);
+      const claims = outcomes.slice(0, 20);
+      expect(claims.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(claims.filter((o) => o.status === 'rejected').every((o) => (o as PromiseRejectedResult).reason instanceof ConcurrencyError)).toBe(true);
+      expect(outcomes.slice(20).every((o) => o.status === 'fulfilled')).toBe(true);
+      expect((await store.readStream('race')).map((e) => e.type)).toEqual(['Created', 'Claimed']);
+    });
+
+    it('sees the appends queued before it: a caller expecting the version another caller in the same batch creates succeeds', async () => {
+      const [first, second] = await Promise.all([
+        store.append('chain', [ev('Created')], 'no_stream'),
+        store.append('chain', [ev('Renamed')], 1),
+        store.append('chain-blocker', [ev('Created')], 'no_stream'),
+      ]);
+      expect([first.streamVersion, second.streamVersion]).toEqual([1, 2]);
+      expect(second.globalPosition).toBeGreaterThan(first.globalPosition);
+    });
+
+    it('fails only the caller whose data Postgres refuses; the others in the batch commit', async () => {
+      const eventId = '0b0e6a4e-8a51-4c55-9f4e-7d6f1d1f2a01';
+      await store.append('bad-owner', [{ ...ev('Created'), eventId }], 'no_stream');
+      const outcomes = await Promise.allSettled([
+        store.append('bad-before', [ev('Created')], 'no_stream'),
+        ...Array.from({ length: 10 }, (_, i) => store.append(`bad-ok-${i}`, [ev('Created')], 'no_stream')),
+        store.append('bad-reused-id', [{ ...ev('Created'), eventId }], 'no_stream'),
+      ]);
+      expect(outcomes.at(-1)).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/already appended/) }) });
+      expect(outcomes.slice(0, -1).every((o) => o.status === 'fulfilled')).toBe(true);
+      expect(await store.readStream('bad-reused-id')).toEqual([]);
+      expect(await store.readStream('bad-ok-9')).toHaveLength(1);
+    });
+  });
+
+  it('finds the position of the newest event of some types, or 0 when there is none', async () => {
+    await store.append('lp-1', [ev('LpAlpha'), ev('LpBeta')], 'no_stream');
+    const { globalPosition } = await store.append('lp-2', [ev('LpAlpha')], 'no_stream');
+    await store.append('lp-3', [ev('LpGamma')], 'no_stream');
+    expect(await store.lastPositionOf(['LpAlpha', 'LpBeta'])).toBe(globalPosition);
+    expect(await store.lastPositionOf(['LpBeta'])).toBe(globalPosition - 1);
+    expect(await store.lastPositionOf(['LpNever'])).toBe(0);
+    expect(await store.lastPositionOf([])).toBe(0);
+  });
+
   it('reads the whole log in pages by position', async () => {
     const head = await store.headPosition();
     for (let i = 0; i < 5; i += 1) await store.append(`page-${i}`, [ev('Created', { i })], 'no_stream');

@@ -16,7 +16,7 @@ function postgresProcessesFor(dataDir: string): string[] {
   }
 }
 
-async function healthy(port: number): Promise<{ status: string; info: { database: { status: string } } } | undefined> {
+async function healthy(port: number): Promise<{ status: string; info: Record<string, { status: string }> } | undefined> {
   const response = await fetch(`http://127.0.0.1:${port}/health`);
   return response.status === 200 ? ((await response.json()) as never) : undefined;
 }
@@ -48,7 +48,14 @@ describe('npm start on a machine with no database', () => {
         throw new Error(`${error.message}\n--- circle output ---\n${running?.output()}`);
       });
       expect(health.status).toBe('ok');
-      expect(health.info.database.status).toBe('up');
+      expect(health.info.database!.status).toBe('up');
+      // The worker runs in this process: readiness covers its transport and group membership,
+      // and the API's /metrics carries the worker's series (one registry per process).
+      expect(health.info.transport!.status).toBe('up');
+      expect(health.info.membership!.status).toBe('up');
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/^circle_transport_lag_events\{group="rollout-process",partition="0"\} \d+$/m);
+      expect(metrics).toMatch(/^circle_rollouts\{phase="Progressing"\} \d+$/m);
       expect(postgresProcessesFor(join(dataDir, 'pgdata'))).toHaveLength(1);
       // With no cluster of its own, circle brings simulated ones, registered in their environments.
       const clusters = await eventually(async () => {

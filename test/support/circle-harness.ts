@@ -6,9 +6,12 @@ import { SimulatedFleet } from '../../apps/cluster-sim/src/simulated-fleet.js';
 import { createApiApp } from '../../apps/api/src/create-api-app.js';
 import { TokenService } from '../../apps/api/src/auth/token.service.js';
 import { createWorkerApp } from '../../apps/worker/src/create-worker-app.js';
+import { WorkerHealth } from '../../apps/worker/src/health/worker-health.js';
 import { RolloutTimerPoller } from '../../apps/worker/src/rollout/rollout-timer.poller.js';
 import { loadConfig } from '#infra/config/circle-config.js';
+import type { KubernetesClusterGatewayOptions } from '#infra/kubernetes/kubernetes-cluster-gateway.js';
 import { createLogger } from '#infra/logging/logger.js';
+import { CircleMetrics } from '#infra/metrics/circle-metrics.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { eventually } from './processes.js';
 import { OffsetClock } from './offset-clock.js';
@@ -17,6 +20,8 @@ export interface CircleHarness {
   db: TestDatabase;
   fleet: SimulatedFleet;
   clock: OffsetClock;
+  /** The one registry the API and the in-process worker count in, as in `npm start`. */
+  metrics: CircleMetrics;
   api: NestFastifyApplication;
   /** Null when the test runs workers as child processes. */
   worker: INestApplicationContext | null;
@@ -51,6 +56,10 @@ export async function startCircle(
     worker?: 'in-process' | 'none';
     /** Handlers the in-process worker subscribes besides its own (e.g. one that fails on purpose). */
     extraHandlers?: readonly Type<EventHandler>[];
+    /** Settings over the harness's own (e.g. a short TRANSPORT_LEASE_MS). */
+    config?: Record<string, string>;
+    /** Cluster gateway tuning (timeouts, retries, breaker) for tests of unreachable clusters. */
+    gateway?: KubernetesClusterGatewayOptions;
   } = {},
 ): Promise<CircleHarness> {
   const db = await createTestDatabase();
@@ -58,18 +67,33 @@ export async function startCircle(
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const fleet = new SimulatedFleet({ msPerReplica: options.msPerReplica ?? 10 });
   await fleet.start();
-  const config = loadConfig({ TRANSPORT_POLL_INTERVAL_MS: '50', TRANSPORT_LEASE_MS: '5000' });
+  const config = loadConfig({ TRANSPORT_POLL_INTERVAL_MS: '50', TRANSPORT_LEASE_MS: '5000', ...options.config });
+  const metrics = new CircleMetrics();
   const worker = options.worker === 'none' ? null : await createWorkerApp({
     pool: db.pool,
     ownsPool: false,
     clock,
     logger,
+    metrics,
     transport: config,
-    rollout: { engine: { timerPollMs: 25 }, reconciler: { observeIntervalMs: 20, retryIntervalMs: 200 } },
+    rollout: {
+      engine: { timerPollMs: 25 },
+      reconciler: { observeIntervalMs: 20, retryIntervalMs: 200 },
+      ...(options.gateway ? { gateway: options.gateway } : {}),
+    },
     ...(options.extraHandlers ? { extraHandlers: options.extraHandlers } : {}),
   });
   const adminSecret = `circle_test_admin_${'y'.repeat(32)}`;
-  const api = await createApiApp({ pool: db.pool, ownsPool: false, logger, clock, adminToken: adminSecret, rateLimitPerMinute: 0 });
+  const api = await createApiApp({
+    pool: db.pool,
+    ownsPool: false,
+    logger,
+    clock,
+    metrics,
+    ...(worker ? { worker: worker.get(WorkerHealth) } : {}),
+    adminToken: adminSecret,
+    rateLimitPerMinute: 0,
+  });
   await api.listen(0, '127.0.0.1');
   const address = api.getHttpServer().address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -80,6 +104,7 @@ export async function startCircle(
     db,
     fleet,
     clock,
+    metrics,
     api,
     worker,
     http,

@@ -69,6 +69,23 @@ describe('GitHub webhooks, end to end on the simulator', () => {
     expect(await count(circle, "SELECT count(*) AS n FROM events WHERE type = 'RolloutRequested'")).toBe(rollouts);
   });
 
+  it('a redelivery waits for a delivery still being processed, and takes over one abandoned by a crash', async () => {
+    const payload = githubExample('push', (p) => p.ref === 'refs/tags/simple-tag' && p.deleted === false);
+    payload.ref = 'refs/tags/simple-crash';
+    const delivery = deliveryId();
+    // What a process that died mid-delivery leaves: the claim without an outcome.
+    await circle.db.pool.query(
+      `INSERT INTO webhook_deliveries (provider, delivery_id, event, outcome, received_at) VALUES ('github', $1, 'push', NULL, $2)`,
+      [delivery, circle.clock.now()],
+    );
+    const busy = await postGithub(circle, 'push', payload, { secret: SECRET, delivery }).expect(409);
+    expect(busy.body).toMatchObject({ code: 'WEBHOOK_DELIVERY_IN_PROGRESS' });
+    circle.clock.advance(61_000);
+    const taken = await postGithub(circle, 'push', payload, { secret: SECRET, delivery }).expect(202);
+    expect(taken.body).toMatchObject({ replayed: false, outcome: { status: 'processed', releases: [{ version: '1.0.0-simple-crash', created: true }] } });
+    await postGithub(circle, 'push', payload, { secret: SECRET, delivery }).expect(200);
+  });
+
   it('a tag push registers the release its rule forms, and does not deploy it', async () => {
     const payload = githubExample('push', (p) => p.ref === 'refs/tags/simple-tag' && p.deleted === false);
     const response = await postGithub(circle, 'push', payload, { secret: SECRET }).expect(202);

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { SecretCipher, hashSecret, tokenMatches } from '../../apps/api/src/webhooks/secret-cipher.js';
+import { SecretCipher } from '#infra/crypto/secret-cipher.js';
+import { hashSecret, tokenMatches } from '../../apps/api/src/webhooks/webhook-signatures.js';
 import { formRelease, globToRegExp, type RuleSpec } from '../../apps/api/src/webhooks/webhook-rules.js';
 
 describe('webhook secret cipher', () => {

@@ -19,10 +19,14 @@ import { CommonModule } from './common/common.module.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import { HealthModule } from './health/health.module.js';
+import type { WorkerReadiness } from './health/health.http.controller.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
 
 export interface ApiModuleOptions extends DatabaseModuleOptions {
   ownsPool: boolean;
+  /** The worker in this process, if any: the API's readiness then includes its parts. */
+  worker?: WorkerReadiness;
 }
 
 /** The resource modules; each owns its controller, commands and queries. */
@@ -31,10 +35,10 @@ export const RESOURCE_MODULES = [ApplicationsModule, RolloutsModule, ReleasesMod
 @Module({})
 export class ApiModule {
   static forRoot(options: ApiModuleOptions & { logger: Logger }): DynamicModule {
-    const { logger, ...database } = options;
+    const { logger, worker, ...database } = options;
     return {
       module: ApiModule,
-      imports: [DatabaseModule.forRoot({ ...database, logger }), CqrsModule.forRoot(), CommonModule, AuthModule, HealthModule, ...RESOURCE_MODULES],
+      imports: [DatabaseModule.forRoot({ ...database, logger }), CqrsModule.forRoot(), CommonModule, AuthModule, HealthModule.forRoot(worker ?? null), MetricsModule, ...RESOURCE_MODULES],
       providers: [
         { provide: APP_FILTER, useValue: new ProblemDetailsFilter(logger) },
         { provide: APP_PIPE, useValue: createValidationPipe() },

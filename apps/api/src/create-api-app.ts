@@ -9,8 +9,10 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from '#infra/logging/logger.js';
 import { PinoNestLogger } from '#infra/nest/pino-nest-logger.js';
+import { withLogContext } from '#infra/logging/log-context.js';
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
 import { bootstrapAdminToken } from './auth/bootstrap-admin.js';
+import type { Principal } from './auth/principal.js';
 import { TokenService } from './auth/token.service.js';
 import { ApiError } from './common/problem.js';
 import { sendProblem, toProblem } from './common/problem-details.filter.js';
@@ -63,6 +65,26 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
+  const fastify = app.getHttpAdapter().getInstance();
+  // First hook of all, so every later hook, guard, handler and error path runs inside
+  // the request's log context (the pattern @fastify/request-context uses).
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    withLogContext({ correlationId: String(request.id) }, done);
+  });
+  fastify.addHook('onResponse', (request: FastifyRequest & { principal?: Principal }, reply, done) => {
+    const quiet = request.url.startsWith('/health') || request.url === '/metrics';
+    logger[quiet ? 'debug' : 'info'](
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        actor: request.principal?.name,
+      },
+      'request completed',
+    );
+    done();
+  });
   // Security headers on every answer. No CSP here: the JSON API has no documents to
   // protect, and /docs (Swagger UI) needs its inline script.
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
@@ -79,12 +101,12 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
         }
         return `${request.url.startsWith('/v1/webhooks/') ? 'webhook' : 'anonymous'}:${request.ip}`;
       },
-      allowList: (request) => request.url.startsWith('/health'),
+      // Probes and scrapes come every few seconds from the platform, not from users.
+      allowList: (request) => request.url.startsWith('/health') || request.url.startsWith('/metrics'),
       errorResponseBuilder: (_request, context) =>
         new ApiError(429, 'RATE_LIMITED', `more than ${context.max} requests per ${context.after}; retry after the Retry-After header`),
     });
   }
-  const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-correlation-id', String(request.id));
     // The API speaks JSON only. Fastify would parse text/plain into a string and let

@@ -1,9 +1,11 @@
-import type { INestApplicationContext } from '@nestjs/common';
 import { migrations } from '../../../migrations/index.js';
 import { createApiApp } from '../../api/src/create-api-app.js';
 import { createWorkerApp } from '../../worker/src/create-worker-app.js';
+import { WorkerHealth } from '../../worker/src/health/worker-health.js';
+import { listenWorkerHttp } from '../../worker/src/worker-http.js';
 import { loadConfig } from '#infra/config/circle-config.js';
 import { createLogger } from '#infra/logging/logger.js';
+import { CircleMetrics } from '#infra/metrics/circle-metrics.js';
 import { runMigrations } from '#infra/postgres/migrate.js';
 import { createPool } from '#infra/postgres/pool.js';
 import { resolveDatabase } from './database.js';
@@ -24,7 +26,10 @@ async function main(): Promise<void> {
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
   const pool = createPool({ databaseUrl: database.url, max: config.DATABASE_POOL_SIZE });
-  const parts: INestApplicationContext[] = [];
+  const parts: { close(): Promise<void> }[] = [];
+  // One registry for the whole process: with CIRCLE_ROLE=all the API's /metrics shows the worker's work too.
+  const metrics = new CircleMetrics();
+  let workerHealth: WorkerHealth | undefined;
   let fleet: SimulatedFleet | null = null;
   let stopping = false;
 
@@ -64,25 +69,33 @@ async function main(): Promise<void> {
       });
     }
     if (config.CIRCLE_ROLE !== 'api') {
-      parts.push(
-        await createWorkerApp({
-          pool,
-          ownsPool: false,
-          logger,
-          transport: config,
-          rollout: {
-            engine: { timerPollMs: config.ENGINE_TIMER_POLL_MS, concurrency: config.ENGINE_CONCURRENCY, timerLeaseMs: config.ENGINE_TIMER_LEASE_MS },
-            reconciler: { observeIntervalMs: config.ENGINE_OBSERVE_INTERVAL_MS },
-          },
-        }),
-      );
+      const worker = await createWorkerApp({
+        pool,
+        ownsPool: false,
+        logger,
+        metrics,
+        transport: config,
+        rollout: {
+          engine: { timerPollMs: config.ENGINE_TIMER_POLL_MS, concurrency: config.ENGINE_CONCURRENCY, timerLeaseMs: config.ENGINE_TIMER_LEASE_MS },
+          reconciler: { observeIntervalMs: config.ENGINE_OBSERVE_INTERVAL_MS },
+        },
+      });
+      parts.push(worker);
+      workerHealth = worker.get(WorkerHealth);
       logger.info({ transport: config.KAFKA_BROKERS ? 'kafka' : 'postgres-log' }, 'worker started');
+      if (config.CIRCLE_ROLE === 'worker') {
+        const http = await listenWorkerHttp(worker, { port: config.WORKER_METRICS_PORT, host: config.HOST });
+        parts.push(http);
+        logger.info({ url: http.url }, 'worker metrics and health listening');
+      }
     }
     if (config.CIRCLE_ROLE !== 'worker') {
       const api = await createApiApp({
         pool,
         ownsPool: false,
         logger,
+        metrics,
+        ...(workerHealth ? { worker: workerHealth } : {}),
         adminToken: config.CIRCLE_ADMIN_TOKEN,
         rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
       });

@@ -1,13 +1,18 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import type { EventHandler } from '#domain';
 import type { Logger } from '#infra/logging/logger.js';
+import { DatabaseHealthIndicator } from '#infra/nest/database.health.js';
 import { DatabaseModule, type DatabaseModuleOptions } from '#infra/nest/database.module.js';
 import { ProjectionsModule } from '#infra/nest/projections.module.js';
+import { TransportHealthIndicator } from '#infra/nest/transport.health.js';
 import { TransportModule } from '#infra/nest/transport.module.js';
 import type { TransportSettings } from '#infra/transport/create-event-transport.js';
 import { DeadLetterReplayPoller } from './dead-letters/dead-letter-replay.poller.js';
+import { WorkerHealth } from './health/worker-health.js';
 import { RolloutProcessHandler } from './rollout/rollout-process.handler.js';
 import { RolloutModule, type RolloutModuleOptions } from './rollout/rollout.module.js';
+import { WorkerMetrics } from './worker-metrics.js';
 
 /** Handlers the worker subscribes to the event transport, one consumer group each. */
 export const WORKER_EVENT_HANDLERS: readonly Type<EventHandler>[] = [RolloutProcessHandler];
@@ -29,6 +34,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         DatabaseModule.forRoot(options),
+        TerminusModule.forRoot({ logger: false }),
         ProjectionsModule,
         RolloutModule.forRoot(options.rollout),
         TransportModule.forRoot({
@@ -37,7 +43,7 @@ export class WorkerModule {
           ...(options.logger ? { logger: options.logger } : {}),
         }),
       ],
-      providers: [DeadLetterReplayPoller],
+      providers: [DeadLetterReplayPoller, WorkerMetrics, DatabaseHealthIndicator, TransportHealthIndicator, WorkerHealth],
     };
   }
 }

@@ -2,9 +2,12 @@ import { Controller, Get, Inject, Param, type OnApplicationShutdown } from '@nes
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type pg from 'pg';
 import type { ClusterGateway, ClusterReachability } from '#domain';
+import { SECRET_CIPHER, type SecretCipher } from '#infra/crypto/secret-cipher.js';
 import { ClusterDirectory } from '#infra/clusters/cluster-directory.js';
 import { KubernetesClusterGateway } from '#infra/kubernetes/kubernetes-cluster-gateway.js';
-import { PG_POOL } from '#infra/nest/tokens.js';
+import type { CircleMetrics } from '#infra/metrics/circle-metrics.js';
+import { InstrumentedClusterGateway } from '#infra/metrics/instrumented-cluster-gateway.js';
+import { METRICS, PG_POOL } from '#infra/nest/tokens.js';
 import { ApiProblems } from '../common/openapi.decorators.js';
 import { ApiError } from '../common/problem.js';
 import { ReadModels } from '../common/read-models.js';
@@ -33,14 +36,17 @@ export class FleetReachabilityView {
 @ApiTags('clusters')
 @Controller('v1/cluster-health')
 export class ClusterHealthHttpController implements OnApplicationShutdown {
-  private readonly gateway: ClusterGateway & { close?: () => Promise<void> } = new KubernetesClusterGateway();
+  private readonly gateway: ClusterGateway & { close?: () => Promise<void> };
   private readonly directory: ClusterDirectory;
 
   constructor(
     @Inject(PG_POOL) pool: pg.Pool,
     @Inject(ReadModels) private readonly readModels: ReadModels,
+    @Inject(SECRET_CIPHER) cipher: SecretCipher,
+    @Inject(METRICS) metrics: CircleMetrics,
   ) {
-    this.directory = new ClusterDirectory(pool);
+    this.gateway = new InstrumentedClusterGateway(new KubernetesClusterGateway(), metrics);
+    this.directory = new ClusterDirectory(pool, cipher);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -30,7 +30,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'Body larger than 1 MiB',
   415: 'Body is not application/json',
   422: 'A business rule rejects it; `code` says which',
-  503: 'Read models did not reach the requested position in time',
+  503: 'The database is unreachable for the moment (retry after Retry-After, with the same Idempotency-Key), or read models did not reach the requested position in time',
 };
 
 /** Documents the problem+json answers a route can give, all with the one schema. */
@@ -56,6 +56,6 @@ export function ApiCommand(): MethodDecorator {
       required: false,
       description: 'Makes a retry safe: a repeat with the same key and body returns the first answer; the same key with another body is a 422.',
     }),
-    ApiProblems(400, 403, 409, 413, 415, 422),
+    ApiProblems(400, 403, 409, 413, 415, 422, 503),
   );
 }

@@ -18,6 +18,7 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; detail: stri
 
 export function toProblem(error: unknown, logger: Logger, request: FastifyRequest): ProblemDetails {
   const known = problemFromKnownError(error);
+  if (known?.code === 'DATABASE_UNAVAILABLE') logger.warn({ err: error, correlationId: request.id, method: request.method, url: request.url }, 'database unavailable');
   if (known) return known;
   const fastifyCode = (error as { code?: string }).code;
   if (fastifyCode && FASTIFY_CODES[fastifyCode]) {
@@ -43,6 +44,7 @@ export function toProblem(error: unknown, logger: Logger, request: FastifyReques
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, body: ProblemDetails): void {
   const full: ProblemDetails = { ...body, instance: request.url.split('?')[0], correlationId: String(request.id) };
+  if (full.status === 503 && full.code === 'DATABASE_UNAVAILABLE') void reply.header('retry-after', '1');
   void reply.status(full.status).header('content-type', PROBLEM_CONTENT_TYPE).send(full);
 }
 

@@ -72,8 +72,28 @@ export function problem(
   };
 }
 
+/**
+ * Errors that mean "the database is not there right now" (restart, failover, network),
+ * found anywhere in the error's cause chain: pg's connection-exception (08) and
+ * operator-intervention (57P) SQLSTATEs, refused or reset sockets, and pg's own messages
+ * for a connection that died under a request.
+ */
+function databaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (/^(08|57P)/.test(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET')) return true;
+    if (/Connection terminated|not queryable|timeout exceeded when trying to connect/.test(e.message)) return true;
+  }
+  return false;
+}
+
 /** The one place where a domain or infrastructure error becomes an HTTP status. */
 export function problemFromKnownError(error: unknown): ProblemDetails | null {
+  if (databaseUnavailable(error)) {
+    // Not the client's fault and not a bug: a retry (with the same Idempotency-Key) is
+    // safe and soon succeeds, which 503 with Retry-After says and 500 does not.
+    return problem(503, 'DATABASE_UNAVAILABLE', 'the database is not reachable right now; retry the request with the same Idempotency-Key');
+  }
   if (error instanceof DomainError) {
     return problem(STATUS_BY_KIND[error.kind], error.code, error.message, Object.keys(error.details).length ? { details: error.details } : {});
   }

@@ -2,9 +2,12 @@ import { Inject, type OnApplicationShutdown } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type pg from 'pg';
 import { ClusterGatewayError, type Clock, type ClusterGateway, type ManagedObject } from '#domain';
+import { SECRET_CIPHER, type SecretCipher } from '#infra/crypto/secret-cipher.js';
 import { ClusterDirectory } from '#infra/clusters/cluster-directory.js';
 import { KubernetesClusterGateway } from '#infra/kubernetes/kubernetes-cluster-gateway.js';
-import { CLOCK, PG_POOL } from '#infra/nest/tokens.js';
+import type { CircleMetrics } from '#infra/metrics/circle-metrics.js';
+import { InstrumentedClusterGateway } from '#infra/metrics/instrumented-cluster-gateway.js';
+import { CLOCK, METRICS, PG_POOL } from '#infra/nest/tokens.js';
 import { ApiError } from '../common/problem.js';
 import { ReadModels } from '../common/read-models.js';
 import { requireApplication } from '../insights/placements.queries.js';
@@ -54,17 +57,21 @@ const PARALLEL_CLUSTERS = 16;
 export class GetDriftHandler implements IQueryHandler<GetDrift>, OnApplicationShutdown {
   // A read answers within seconds: one retry, short timeout (the worker's gateway keeps
   // the patient defaults for the rollout process).
-  private readonly gateway: ClusterGateway & { close?: () => Promise<void> } = new KubernetesClusterGateway({
-    resilience: { retries: 1, requestTimeoutMs: 5_000, initialBackoffMs: 100 },
-  });
+  private readonly gateway: ClusterGateway & { close?: () => Promise<void> };
   private readonly directory: ClusterDirectory;
 
   constructor(
     @Inject(ReadModels) private readonly readModels: ReadModels,
     @Inject(PG_POOL) pool: pg.Pool,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SECRET_CIPHER) cipher: SecretCipher,
+    @Inject(METRICS) metrics: CircleMetrics,
   ) {
-    this.directory = new ClusterDirectory(pool);
+    this.gateway = new InstrumentedClusterGateway(
+      new KubernetesClusterGateway({ resilience: { retries: 1, requestTimeoutMs: 5_000, initialBackoffMs: 100 } }),
+      metrics,
+    );
+    this.directory = new ClusterDirectory(pool, cipher);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,7 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { canonicalJson } from '#domain';
-import { PG_POOL } from '#infra/nest/tokens.js';
+import type { Logger } from '#infra/logging/logger.js';
+import { LOGGER, PG_POOL } from '#infra/nest/tokens.js';
 import { ApiError } from '../common/problem.js';
 import type { Principal } from '../auth/principal.js';
 
@@ -34,7 +35,10 @@ interface StoredKey {
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
@@ -75,25 +79,54 @@ export class IdempotencyInterceptor implements NestInterceptor {
       void reply.header('idempotent-replayed', 'true').status(existing.status);
       return existing.response;
     }
+    let body: unknown;
     try {
-      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      const headers = Object.fromEntries(
-        REPLAYED_HEADERS.flatMap((h) => (reply.getHeader(h) !== undefined ? [[h, String(reply.getHeader(h))]] : [])),
+      body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+    } catch (error) {
+      // Nothing is recorded for a failed request, so the client may simply retry it.
+      await this.settle('release', () =>
+        this.pool.query('DELETE FROM idempotency_keys WHERE token_id = $1 AND key = $2 AND status IS NULL', [tokenId, key]),
       );
-      await this.pool.query(
+      throw error;
+    }
+    const headers = Object.fromEntries(
+      REPLAYED_HEADERS.flatMap((h) => (reply.getHeader(h) !== undefined ? [[h, String(reply.getHeader(h))]] : [])),
+    );
+    await this.settle('record', () =>
+      this.pool.query(
         `UPDATE idempotency_keys SET status = $3, response = $4, headers = $5, completed_at = now()
          WHERE token_id = $1 AND key = $2`,
         // Nest sets the route's @HttpCode before the handler runs, and a handler may
         // change it (200 for a repeat of an existing release): what is on the reply now
         // is what the client gets.
         [tokenId, key, reply.statusCode, JSON.stringify(body ?? null), JSON.stringify(headers)],
-      );
-      return body;
-    } catch (error) {
-      // Nothing is recorded for a failed request, so the client may simply retry it.
-      await this.pool.query('DELETE FROM idempotency_keys WHERE token_id = $1 AND key = $2', [tokenId, key]).catch(() => undefined);
-      throw error;
-    }
+      ),
+    );
+    // The command is done even if its answer could not be recorded yet: the client gets it.
+    return body;
+  }
+
+  /**
+   * Records or releases a key, and keeps trying in the background when the database is
+   * away (a restart, a failover). Giving up at once would leave the key "in progress",
+   * so every retry of the request would get 409 IDEMPOTENCY_KEY_IN_PROGRESS until the
+   * key counts as abandoned (ABANDONED_AFTER_MS), although the database was back within
+   * seconds. Past that bound a retry takes the key over anyway, so the trying stops.
+   */
+  private async settle(what: 'record' | 'release', work: () => Promise<unknown>): Promise<void> {
+    const giveUpAt = Date.now() + ABANDONED_AFTER_MS;
+    const attempt = async (delayMs: number): Promise<void> => {
+      try {
+        await work();
+      } catch (error) {
+        if (Date.now() + delayMs >= giveUpAt) {
+          this.logger.warn({ err: error }, `could not ${what} an Idempotency-Key; it counts as abandoned after ${ABANDONED_AFTER_MS} ms`);
+          return;
+        }
+        setTimeout(() => void attempt(Math.min(delayMs * 2, 5_000)), delayMs).unref();
+      }
+    };
+    await attempt(250);
   }
 
   /** True when this request now owns the key (new, or an abandoned one taken over). */

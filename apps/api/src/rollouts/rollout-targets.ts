@@ -4,8 +4,11 @@ import {
   DomainError,
   matchesSelector,
   splitIntoWaves,
+  type ClusterEvent,
+  type EnvironmentEvent,
   type EventStore,
   type PromotionPolicy,
+  type RolloutEvent,
   type WavePlan,
 } from '#domain';
 import { EVENT_STORE } from '#infra/nest/tokens.js';
@@ -28,9 +31,20 @@ interface ClusterRow {
 }
 
 /**
+ * What resolve() reads: environments (policy), clusters (targets), and finished rollouts
+ * (the version running now). Waiting for the read models to reach the last of these,
+ * rather than the log's head, keeps a deploy from waiting on every other deploy's events.
+ */
+const READ_MODEL_INPUTS = [
+  'EnvironmentDefined', 'EnvironmentUpdated',
+  'ClusterRegistered', 'ClusterLabelsUpdated', 'ClusterCordoned', 'ClusterUncordoned', 'ClusterRemoved',
+  'RolloutSucceeded',
+] as const satisfies readonly (EnvironmentEvent['type'] | ClusterEvent['type'] | RolloutEvent['type'])[];
+
+/**
  * Turns "environment prod, region=eu" or a list of names into concrete clusters in wave
- * order. It reads the catalog read models, after waiting for them to reach the log's
- * head, so a cluster registered a moment ago is already a target.
+ * order. It reads the catalog read models, after waiting for them to apply the last
+ * change to what it reads, so a cluster registered a moment ago is already a target.
  */
 @Injectable()
 export class RolloutTargets {
@@ -45,7 +59,7 @@ export class RolloutTargets {
     clusters?: string[];
     selector?: Record<string, string>;
   }): Promise<ResolvedTargets> {
-    await this.readModels.caughtUp(await this.store.headPosition());
+    await this.readModels.caughtUp(await this.store.lastPositionOf(READ_MODEL_INPUTS));
     const db = this.readModels.pool;
     let policy: PromotionPolicy | null = null;
     if (input.environment !== undefined) {

@@ -25,6 +25,16 @@ export class IssueTokenRequest {
   expiresAt?: string;
 }
 
+export class ChangeTokenExpiryRequest {
+  @ApiProperty({
+    example: '2026-11-23T00:00:00.000Z',
+    format: 'date-time',
+    description: 'When the token stops working. A time already past expires it at once (a softer revocation that keeps the token listed as expired).',
+  })
+  @IsISO8601({ strict: true })
+  expiresAt!: string;
+}
+
 export class TokenView {
   @ApiProperty({ example: 'tok_5f0c2a9b1d3e4f60' }) id!: string;
   @ApiProperty({ example: 'ci-shop' }) name!: string;

@@ -10,6 +10,7 @@ export type TokenEvent =
       type: 'ApiTokenIssued';
       data: { id: string; name: string; role: Role; environments: string[]; expiresAt: string | null; issuedAt: string };
     }
-  | { type: 'ApiTokenRevoked'; data: { id: string; name: string; revokedAt: string } };
+  | { type: 'ApiTokenRevoked'; data: { id: string; name: string; revokedAt: string } }
+  | { type: 'ApiTokenExpiryChanged'; data: { id: string; name: string; expiresAt: string } };
 
 export const tokenStreamId = (id: string): string => `token-${id}`;

@@ -41,6 +41,16 @@ export class RevokeToken extends Command<{ token: TokenView; position: number }>
   }
 }
 
+export class ChangeTokenExpiry extends Command<{ token: TokenView; position: number }> {
+  constructor(
+    readonly id: string,
+    readonly expiresAt: Date,
+    readonly ctx: RequestContext,
+  ) {
+    super();
+  }
+}
+
 @CommandHandler(IssueToken)
 export class IssueTokenHandler implements ICommandHandler<IssueToken> {
   constructor(
@@ -93,6 +103,35 @@ export class IssueTokenHandler implements ICommandHandler<IssueToken> {
   }
 }
 
+/**
+ * Records a change already made to api_tokens. The change comes first: it must hold even
+ * if recording it fails, and repeating it is harmless. Tokens made outside the API (the
+ * bootstrap admin) have no stream yet.
+ */
+function recordTokenChange(
+  commands: CommandExecutor,
+  record: TokenRecord,
+  event: TokenEvent,
+  ctx: RequestContext,
+  alreadyRecorded: (history: readonly { type: string; data: unknown }[]) => boolean,
+): Promise<{ token: TokenView; position: number }> {
+  const streamId = tokenStreamId(record.id);
+  return commands.runMany(async () => {
+    const history = await commands.store.readStream(streamId);
+    const last = history[history.length - 1];
+    return {
+      appends: [
+        {
+          streamId,
+          expectedVersion: last ? last.streamVersion : 'no_stream',
+          events: alreadyRecorded(history) ? [] : [{ event, metadata: eventMetadata(ctx) }],
+        },
+      ],
+      result: (position) => ({ token: tokenView(record), position: position || (last?.globalPosition ?? 0) }),
+    };
+  });
+}
+
 @CommandHandler(RevokeToken)
 export class RevokeTokenHandler implements ICommandHandler<RevokeToken> {
   constructor(
@@ -101,30 +140,27 @@ export class RevokeTokenHandler implements ICommandHandler<RevokeToken> {
   ) {}
 
   async execute({ id, ctx }: RevokeToken): Promise<{ token: TokenView; position: number }> {
-    // Revoke first: it must take effect even if recording it fails, and it is idempotent.
     const record = await this.tokens.revoke(id);
-    const streamId = tokenStreamId(id);
-    return this.commands.runMany(async () => {
-      const history = await this.commands.store.readStream(streamId);
-      const last = history[history.length - 1];
-      const already = history.some((e) => e.type === 'ApiTokenRevoked');
-      const revoked: TokenEvent = {
-        type: 'ApiTokenRevoked',
-        data: { id, name: record.name, revokedAt: record.revokedAt!.toISOString() },
-      };
-      return {
-        // Tokens issued outside the API (the bootstrap admin) have no stream yet.
-        appends: [
-          {
-            streamId,
-            expectedVersion: last ? last.streamVersion : 'no_stream',
-            events: already ? [] : [{ event: revoked, metadata: eventMetadata(ctx) }],
-          },
-        ],
-        result: (position) => ({ token: tokenView(record), position: position || (last?.globalPosition ?? 0) }),
-      };
-    });
+    const revoked: TokenEvent = { type: 'ApiTokenRevoked', data: { id, name: record.name, revokedAt: record.revokedAt!.toISOString() } };
+    return recordTokenChange(this.commands, record, revoked, ctx, (history) => history.some((e) => e.type === 'ApiTokenRevoked'));
   }
 }
 
-export const tokenCommandHandlers = [IssueTokenHandler, RevokeTokenHandler];
+@CommandHandler(ChangeTokenExpiry)
+export class ChangeTokenExpiryHandler implements ICommandHandler<ChangeTokenExpiry> {
+  constructor(
+    @Inject(TokenService) private readonly tokens: TokenService,
+    @Inject(CommandExecutor) private readonly commands: CommandExecutor,
+  ) {}
+
+  async execute({ id, expiresAt, ctx }: ChangeTokenExpiry): Promise<{ token: TokenView; position: number }> {
+    const record = await this.tokens.expire(id, expiresAt);
+    const at = record.expiresAt!.toISOString();
+    const changed: TokenEvent = { type: 'ApiTokenExpiryChanged', data: { id, name: record.name, expiresAt: at } };
+    // A retried request must not tell the same change twice.
+    const same = (e: { type: string; data: unknown }): boolean => e.type === 'ApiTokenExpiryChanged' && (e.data as { expiresAt: string }).expiresAt === at;
+    return recordTokenChange(this.commands, record, changed, ctx, (history) => history.length > 0 && same(history[history.length - 1]!));
+  }
+}
+
+export const tokenCommandHandlers = [IssueTokenHandler, RevokeTokenHandler, ChangeTokenExpiryHandler];

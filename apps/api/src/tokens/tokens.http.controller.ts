@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -7,8 +7,8 @@ import { describeWrite } from '../common/command-response.js';
 import { ApiCommand, ApiProblems } from '../common/openapi.decorators.js';
 import { PageQuery, type Page } from '../common/pagination.js';
 import { Ctx, type RequestContext } from '../common/request-context.js';
-import { IssuedToken, IssueTokenRequest, TokenPage, TokenView } from './token.dto.js';
-import { IssueToken, RevokeToken } from './tokens.commands.js';
+import { ChangeTokenExpiryRequest, IssuedToken, IssueTokenRequest, TokenPage, TokenView } from './token.dto.js';
+import { ChangeTokenExpiry, IssueToken, RevokeToken } from './tokens.commands.js';
 import { ListTokens } from './tokens.queries.js';
 
 @ApiTags('tokens')
@@ -67,6 +67,26 @@ export class TokensHttpController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenView> {
     const { token, position } = await this.commands.execute(new RevokeToken(id, ctx));
+    describeWrite(reply, position);
+    return token;
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: "Change a token's expiry",
+    description:
+      'Shortens or extends when a token stops working, e.g. a grace period for an old CI token while its replacement rolls out. A time already past expires it at once. A revoked token answers 409.',
+  })
+  @ApiOkResponse({ type: TokenView })
+  @ApiCommand()
+  @ApiProblems(404)
+  async changeExpiry(
+    @Param('id') id: string,
+    @Body() body: ChangeTokenExpiryRequest,
+    @Ctx() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenView> {
+    const { token, position } = await this.commands.execute(new ChangeTokenExpiry(id, new Date(body.expiresAt), ctx));
     describeWrite(reply, position);
     return token;
   }

@@ -5,7 +5,7 @@ import type { Clock } from '#domain';
 import type { Logger } from '#infra/logging/logger.js';
 import { CLOCK, LOGGER } from '#infra/nest/tokens.js';
 import { ApiError } from '../common/problem.js';
-import { tokenMatches } from './secret-cipher.js';
+import { tokenMatches } from './webhook-signatures.js';
 import { genericRepository, githubRepository, gitlabRepository, parseGeneric, parseGithub, parseGitlab, type ParsedEvent } from './webhook-payloads.js';
 import type { Provider } from './webhook-rules.js';
 import { WebhookSecrets } from './webhook-secrets.js';

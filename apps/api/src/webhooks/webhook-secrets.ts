@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { PG_POOL } from '#infra/nest/tokens.js';
-import { hashSecret, SECRET_CIPHER, type SecretCipher } from './secret-cipher.js';
+import { SECRET_CIPHER, type SecretCipher } from '#infra/crypto/secret-cipher.js';
+import { hashSecret } from './webhook-signatures.js';
 
 interface SecretRow {
   current_encrypted: string;

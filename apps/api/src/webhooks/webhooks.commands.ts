@@ -199,6 +199,9 @@ const failure = (error: unknown): { code: string; message: string } | null => {
   return null;
 };
 
+/** Far longer than any delivery takes (GitHub itself gives up after 10 s). */
+const ABANDONED_CLAIM_MS = 60_000;
+
 @CommandHandler(ProcessDelivery)
 export class ProcessDeliveryHandler implements ICommandHandler<ProcessDelivery> {
   constructor(
@@ -214,11 +217,16 @@ export class ProcessDeliveryHandler implements ICommandHandler<ProcessDelivery> 
     const ref = parsed.kind === 'change' ? parsed.ref : parsed.kind === 'ignored' ? parsed.ref : null;
     const commit = parsed.kind === 'change' ? parsed.change.commit : parsed.kind === 'ignored' ? parsed.commit : null;
     const now = this.clock.now();
-    // The claim row is what makes a redelivery a no-op, also when two copies race.
+    // The claim row is what makes a redelivery a no-op, also when two copies race. A claim
+    // without an outcome long after it was taken belongs to a process that died (or lost
+    // its database) mid-delivery: the redelivery takes it over, and acting again is safe
+    // because the rollout ids derive from the delivery id.
     const claimed = await this.pool.query(
       `INSERT INTO webhook_deliveries (provider, delivery_id, event, repository, commit_sha, ref, outcome, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, NULL, $7) ON CONFLICT DO NOTHING`,
-      [provider, deliveryId, event, repository, commit, ref, now],
+       VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)
+       ON CONFLICT (provider, delivery_id) DO UPDATE SET received_at = EXCLUDED.received_at
+         WHERE webhook_deliveries.outcome IS NULL AND webhook_deliveries.received_at < $8`,
+      [provider, deliveryId, event, repository, commit, ref, now, new Date(now.getTime() - ABANDONED_CLAIM_MS)],
     );
     if (claimed.rowCount === 0) {
       const { rows } = await this.pool.query<DeliveryRow>('SELECT * FROM webhook_deliveries WHERE provider = $1 AND delivery_id = $2', [provider, deliveryId]);

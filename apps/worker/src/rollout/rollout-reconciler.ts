@@ -17,10 +17,12 @@ import {
 import type pg from 'pg';
 import type { ClusterDirectory } from '#infra/clusters/cluster-directory.js';
 import type { Logger } from '#infra/logging/logger.js';
+import type { CircleMetrics } from '#infra/metrics/circle-metrics.js';
 import { measure } from './analysis-runner.js';
 import { ClusterActions, type Observation } from './cluster-actions.js';
 import { loadRolloutContext, type RolloutContext } from './rollout-context.js';
 import type { RolloutTimers } from './rollout-timers.js';
+import { RolloutTimings } from './rollout-timings.js';
 
 export interface ReconcilerOptions {
   /** How soon to look again at a cluster that is still rolling. */
@@ -74,6 +76,7 @@ export class RolloutReconciler {
     private readonly clock: Clock,
     private readonly logger: Logger,
     options: ReconcilerOptions = {},
+    private readonly metrics?: CircleMetrics,
   ) {
     this.actions = new ClusterActions(gateway, (cluster) => directory.labels(cluster));
     this.observeIntervalMs = options.observeIntervalMs ?? 250;
@@ -114,6 +117,8 @@ export class RolloutReconciler {
     let state: RolloutState = fold(rolloutDecider, history as unknown as RolloutEvent[]);
     if (state.request === null) return;
     const ctx = await loadRolloutContext(this.store, state.request);
+    const timings = new RolloutTimings(this.metrics, state.request);
+    timings.seen(history);
     const refs = new Map<string, Promise<ClusterRef>>();
     const ref = (cluster: string): Promise<ClusterRef> => {
       if (!refs.has(cluster)) refs.set(cluster, this.directory.ref(cluster));
@@ -123,15 +128,20 @@ export class RolloutReconciler {
     /** Decides the commands on the local state and appends all their events at once. */
     const record = async (commands: RolloutCommand[]): Promise<boolean> => {
       const events: RolloutEvent[] = [];
+      const states: RolloutState[] = [state];
       let next = state;
       for (const command of commands) {
-        const decided = rolloutDecider.decide(command, next);
-        events.push(...decided);
-        next = decided.reduce(rolloutDecider.evolve, next);
+        for (const event of rolloutDecider.decide(command, next)) {
+          events.push(event);
+          next = rolloutDecider.evolve(next, event);
+          states.push(next);
+        }
       }
       if (events.length === 0) return false;
       await this.store.append(streamId, events.map((event) => ({ event, metadata: WORKER_META(rolloutId) })), version);
       version += events.length;
+      // Timed only once appended: a conflict discards these events, and they are decided again.
+      events.forEach((event, i) => timings.recorded(event, states[i]!, states[i + 1]!));
       state = next;
       return true;
     };
@@ -159,6 +169,7 @@ export class RolloutReconciler {
         if (!(error instanceof ConcurrencyError)) throw error;
         // Someone else appended (an operation from the API): start over on fresh state.
         const fresh = await this.store.readStream(streamId);
+        timings.seen(fresh.slice(version));
         version = fresh.length;
         state = fold(rolloutDecider, fresh as unknown as RolloutEvent[]);
         continue;
@@ -177,6 +188,7 @@ export class RolloutReconciler {
       if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
       // Catch up with what others appended meanwhile (a pause or abort from the API).
       const tail = await this.store.readStream(streamId, version);
+      timings.seen(tail);
       version += tail.length;
       state = (tail as unknown as RolloutEvent[]).reduce(rolloutDecider.evolve, state);
     }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Clock } from '#domain';
+import { withLogContext } from '#infra/logging/log-context.js';
 import type { Logger } from '#infra/logging/logger.js';
 import { CLOCK, LOGGER } from '#infra/nest/tokens.js';
 import { RolloutReconciler } from './rollout-reconciler.js';
@@ -53,8 +54,9 @@ export class RolloutTimerPoller implements OnApplicationBootstrap, OnApplication
       const free = this.options.concurrency - this.running.size;
       if (free <= 0) return;
       for (const rolloutId of await this.timers.claimDue(this.clock.now(), free)) {
-        const run = this.reconciler
-          .reconcile(rolloutId)
+        // Timer-driven work has no request behind it; the reconciler's own events are
+        // correlated by rollout id, so its log lines are too.
+        const run = withLogContext({ correlationId: rolloutId, rolloutId }, () => this.reconciler.reconcile(rolloutId))
           .catch((error: unknown) => this.logger.error({ err: error, rolloutId }, 'rollout reconcile failed'))
           .finally(() => this.running.delete(run));
         this.running.add(run);

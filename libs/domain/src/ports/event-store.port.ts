@@ -63,6 +63,8 @@ export interface EventStore {
   readAll(afterPosition: number, limit: number): Promise<StoredEvent[]>;
   /** Highest committed global position (0 for an empty log). */
   headPosition(): Promise<number>;
+  /** Position of the newest event of any of these types (0 when none): how far a reader of what they change must wait. */
+  lastPositionOf(types: readonly string[]): Promise<number>;
 }
 
 /** The stream's version did not match; the caller reloads and decides again, or reports 409. */

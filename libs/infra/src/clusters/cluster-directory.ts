@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
 import type { ClusterConnection, ClusterRef } from '#domain';
+import type { SecretCipher } from '../crypto/secret-cipher.js';
 
 export class ClusterDirectoryError extends Error {
   readonly code = 'CLUSTER_CONNECTION_UNAVAILABLE';
@@ -17,7 +18,10 @@ export class ClusterDirectoryError extends Error {
  * and never kept in events or logs.
  */
 export class ClusterDirectory {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly cipher: SecretCipher,
+  ) {}
 
   async ref(cluster: string): Promise<ClusterRef> {
     const { rows } = await this.pool.query<{ connection: ClusterConnection }>('SELECT connection FROM rm_clusters WHERE name = $1', [
@@ -45,7 +49,11 @@ export class ClusterDirectory {
           connection.secretId,
         ]);
         if (!rows[0]) throw new ClusterDirectoryError(cluster, 'its stored kubeconfig is missing');
-        return rows[0].kubeconfig;
+        try {
+          return this.cipher.reveal(rows[0].kubeconfig);
+        } catch {
+          throw new ClusterDirectoryError(cluster, 'its stored kubeconfig cannot be decrypted (is CIRCLE_SECRET_KEY the key it was stored with?)');
+        }
       }
       case 'file':
         try {

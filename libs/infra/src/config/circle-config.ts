@@ -19,6 +19,14 @@ export class CircleConfig {
   @IsString()
   HOST: string = '127.0.0.1';
 
+  /**
+   * With CIRCLE_ROLE=worker, the port (on HOST) of the worker's own /metrics, /health and
+   * /health/ready, /health/live; 0 takes any free port. With the API in the process, the
+   * API's port serves them instead.
+   */
+  @IsInt() @Min(0) @Max(65535)
+  WORKER_METRICS_PORT: number = 9464;
+
   /** PostgreSQL to use; when unset an embedded PostgreSQL is started under CIRCLE_DATA_DIR. */
   @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;

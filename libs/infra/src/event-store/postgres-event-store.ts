@@ -13,6 +13,7 @@ import {
   type StreamAppend,
 } from '#domain';
 import { inTransaction } from '../postgres/pool.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * Serialises appends to the log. Held from just before the first insert until commit,
@@ -62,7 +63,18 @@ function versionMatches(expected: ExpectedVersion, actual: number): boolean {
   return expected === actual;
 }
 
+/** Events per group-commit transaction: long enough to share a commit, short enough to keep the append lock brief. */
+const MAX_EVENTS_PER_COMMIT = 2000;
+
+type AppendOutcome = AppendResult[] | Error;
+
 export class PostgresEventStore implements EventStore {
+  private readonly commits = new GroupCommit<readonly StreamAppend[], AppendResult[]>({
+    runBatch: (requests) => this.commitBatch(requests),
+    maxBatch: MAX_EVENTS_PER_COMMIT,
+    weight: (appends) => Math.max(1, appends.reduce((n, a) => n + a.events.length, 0)),
+  });
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly clock: Clock = systemClock,
@@ -73,40 +85,74 @@ export class PostgresEventStore implements EventStore {
     return result!;
   }
 
+  /**
+   * All of one call's appends commit together or not at all. Concurrent calls share a
+   * transaction (group commit), each keeping its own optimistic check: a call whose
+   * expected version no longer holds fails alone with a ConcurrencyError, exactly as if
+   * it had run after the calls queued before it.
+   */
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     if (appends.length === 0) return [];
     if (new Set(appends.map((a) => a.streamId)).size !== appends.length) {
       throw new Error('appendMany takes each stream at most once');
     }
+    return this.commits.submit(appends);
+  }
+
+  private async commitBatch(requests: readonly (readonly StreamAppend[])[]): Promise<AppendOutcome[]> {
+    try {
+      return await this.writeBatch(requests);
+    } catch (error) {
+      // A value Postgres refuses or a reused event id belongs to one caller: find it by
+      // running each call alone, so the others still commit. A lost connection fails all.
+      if (requests.length === 1 || !isDataError(error)) return requests.map(() => translate(error));
+      const outcomes: AppendOutcome[] = [];
+      for (const request of requests) {
+        outcomes.push(await this.writeBatch([request]).then(([outcome]) => outcome!, translate));
+      }
+      return outcomes;
+    }
+  }
+
+  private writeBatch(requests: readonly (readonly StreamAppend[])[]): Promise<AppendOutcome[]> {
     const recordedAt = this.clock.now();
     return inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_APPEND_LOCK]);
-      const streamIds = appends.map((a) => a.streamId);
+      const streamIds = [...new Set(requests.flatMap((appends) => appends.map((a) => a.streamId)))];
       const { rows: versions } = await client.query<{ stream_id: string; version: number }>(
         'SELECT stream_id, max(stream_version)::int AS version FROM events WHERE stream_id = ANY($1) GROUP BY stream_id',
         [streamIds],
       );
       const current = new Map(versions.map((v) => [v.stream_id, v.version]));
       const rows = { ids: [] as string[], streams: [] as string[], versions: [] as number[], types: [] as string[], data: [] as string[], metadata: [] as string[] };
-      const ends: { streamVersion: number; lastIndex: number }[] = [];
-      for (const append of appends) {
-        const actual = current.get(append.streamId) ?? 0;
-        if (!versionMatches(append.expectedVersion, actual)) {
-          throw new ConcurrencyError(append.streamId, append.expectedVersion, actual);
+      const plans: ({ streamVersion: number; lastIndex: number }[] | Error)[] = [];
+      for (const appends of requests) {
+        const conflict = appends
+          .map((a) => ({ append: a, actual: current.get(a.streamId) ?? 0 }))
+          .find(({ append, actual }) => !versionMatches(append.expectedVersion, actual));
+        if (conflict) {
+          plans.push(new ConcurrencyError(conflict.append.streamId, conflict.append.expectedVersion, conflict.actual));
+          continue;
         }
-        append.events.forEach((e, i) => {
-          rows.ids.push(e.eventId ?? randomUUID());
-          rows.streams.push(append.streamId);
-          rows.versions.push(actual + i + 1);
-          rows.types.push(e.event.type);
-          rows.data.push(JSON.stringify((e.event as { data?: unknown }).data ?? {}));
-          rows.metadata.push(JSON.stringify(e.metadata));
-        });
-        ends.push({ streamVersion: actual + append.events.length, lastIndex: rows.ids.length - 1 });
+        const ends: { streamVersion: number; lastIndex: number }[] = [];
+        for (const append of appends) {
+          const actual = current.get(append.streamId) ?? 0;
+          append.events.forEach((e, i) => {
+            rows.ids.push(e.eventId ?? randomUUID());
+            rows.streams.push(append.streamId);
+            rows.versions.push(actual + i + 1);
+            rows.types.push(e.event.type);
+            rows.data.push(JSON.stringify((e.event as { data?: unknown }).data ?? {}));
+            rows.metadata.push(JSON.stringify(e.metadata));
+          });
+          current.set(append.streamId, actual + append.events.length);
+          ends.push({ streamVersion: actual + append.events.length, lastIndex: rows.ids.length - 1 });
+        }
+        plans.push(ends);
       }
       if (rows.ids.length === 0) {
         const head = await this.headPositionWith(client);
-        return ends.map((end) => ({ streamVersion: end.streamVersion, globalPosition: head }));
+        return plans.map((plan) => (plan instanceof Error ? plan : plan.map((end) => ({ streamVersion: end.streamVersion, globalPosition: head }))));
       }
       const { rows: inserted } = await client.query<{ global_position: string }>(
         // The notify rides on the insert (no extra round trip while the append lock is
@@ -123,12 +169,14 @@ export class PostgresEventStore implements EventStore {
         [rows.ids, rows.streams, rows.versions, rows.types, rows.data, rows.metadata, recordedAt, LOG_NOTIFY_CHANNEL],
       );
       const positions = inserted.map((r) => Number(r.global_position)).sort((a, b) => a - b);
-      return ends.map((end) => ({
-        streamVersion: end.streamVersion,
-        globalPosition: end.lastIndex >= 0 ? positions[end.lastIndex]! : positions[0]! - 1,
-      }));
-    }).catch((error: unknown) => {
-      throw translate(error);
+      return plans.map((plan) =>
+        plan instanceof Error
+          ? plan
+          : plan.map((end) => ({
+              streamVersion: end.streamVersion,
+              globalPosition: end.lastIndex >= 0 ? positions[end.lastIndex]! : positions[0]! - 1,
+            })),
+      );
     });
   }
 
@@ -148,6 +196,17 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toStored);
   }
 
+  /** Position of the newest event of any of these types; 0 when there is none. One index probe per type. */
+  async lastPositionOf(types: readonly string[]): Promise<number> {
+    const { rows } = await this.pool.query<{ position: string | null }>(
+      `SELECT max(last.position) AS position
+       FROM unnest($1::text[]) AS wanted(type),
+            LATERAL (SELECT global_position AS position FROM events WHERE events.type = wanted.type ORDER BY global_position DESC LIMIT 1) last`,
+      [types],
+    );
+    return Number(rows[0]?.position ?? 0);
+  }
+
   async headPosition(): Promise<number> {
     return this.headPositionWith(this.pool);
   }
@@ -162,11 +221,17 @@ export class PostgresEventStore implements EventStore {
  * The version check runs under the append lock, so a unique violation can only come
  * from a caller reusing an event id: report it as the conflict it is.
  */
-function translate(error: unknown): unknown {
+function translate(error: unknown): Error {
   if (error instanceof ConcurrencyError) return error;
   const pgError = error as { code?: string; constraint?: string };
   if (pgError.code === '23505' && pgError.constraint === 'events_event_id_key') {
     return new Error('an event with this id was already appended', { cause: error });
   }
   return new Error(`event store append failed: ${(error as Error).message}`, { cause: error });
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity violation): caused by one caller's input. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }

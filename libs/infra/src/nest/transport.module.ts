@@ -11,8 +11,10 @@ import {
 import type pg from 'pg';
 import type { EventHandler, EventTransport, Subscription } from '#domain';
 import type { Logger } from '../logging/logger.js';
+import type { CircleMetrics } from '../metrics/circle-metrics.js';
 import { createEventTransport, type TransportSettings } from '../transport/create-event-transport.js';
-import { EVENT_HANDLERS, EVENT_TRANSPORT, PG_POOL } from './tokens.js';
+import { hasDiagnostics } from '../transport/transport-diagnostics.js';
+import { EVENT_HANDLERS, EVENT_TRANSPORT, METRICS, PG_POOL } from './tokens.js';
 
 export interface TransportModuleOptions {
   settings: TransportSettings;
@@ -30,18 +32,28 @@ export interface TransportModuleOptions {
 @Injectable()
 class TransportLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private subscriptions: Subscription[] = [];
+  private unwatch: (() => void) | null = null;
 
   constructor(
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
     @Inject(EVENT_HANDLERS) private readonly handlers: readonly EventHandler[],
+    @Inject(METRICS) private readonly metrics: CircleMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.transport.start();
     for (const handler of this.handlers) this.subscriptions.push(await this.transport.subscribe(handler));
+    const transport = this.transport;
+    if (hasDiagnostics(transport)) {
+      this.unwatch = this.metrics.transportLag.addProbe(async () =>
+        (await transport.lag()).map((l) => ({ labels: { group: l.group, partition: String(l.partition) }, value: l.events })),
+      );
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.unwatch?.();
+    this.unwatch = null;
     const subscriptions = this.subscriptions;
     this.subscriptions = [];
     await Promise.all(subscriptions.map((s) => s.close()));
@@ -69,12 +81,13 @@ export class TransportModule {
         },
         {
           provide: EVENT_TRANSPORT,
-          useFactory: (pool: pg.Pool) => createEventTransport(options.settings, pool, options.logger?.child({ component: 'transport' })),
-          inject: [PG_POOL],
+          useFactory: (pool: pg.Pool, metrics: CircleMetrics) =>
+            createEventTransport(options.settings, pool, options.logger?.child({ component: 'transport' }), metrics),
+          inject: [PG_POOL, METRICS],
         },
         TransportLifecycle,
       ],
-      exports: [EVENT_TRANSPORT],
+      exports: [EVENT_TRANSPORT, EVENT_HANDLERS],
     };
   }
 }

@@ -11,6 +11,12 @@ export function createPool({ databaseUrl, max = 20, applicationName = 'circle' }
   // An idle client losing its connection (database restart) must not crash the process;
   // the next query gets a fresh connection or a clear error.
   pool.on('error', () => undefined);
+  // A client that is checked out but between queries (a held advisory lock, an open
+  // transaction, a LISTEN) gets the server's "terminating connection" as an 'error'
+  // event, and pg-pool listens only on idle clients: without a listener of our own a
+  // database restart kills the whole process. The client is unusable afterwards: its
+  // holder's next query fails, and pg-pool destroys it on release instead of reusing it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

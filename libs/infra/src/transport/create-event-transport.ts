@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { EventTransport } from '#domain';
 import type { CircleConfig } from '../config/circle-config.js';
 import type { Logger } from '../logging/logger.js';
+import type { CircleMetrics } from '../metrics/circle-metrics.js';
 import { KafkaTransport } from './kafka-transport.js';
 import { PostgresLogTransport } from './postgres-log-transport.js';
 
@@ -22,7 +23,7 @@ export type TransportSettings = Pick<
 >;
 
 /** Kafka when KAFKA_BROKERS is set, otherwise the Postgres log. */
-export function createEventTransport(settings: TransportSettings, pool: pg.Pool, logger?: Logger): EventTransport {
+export function createEventTransport(settings: TransportSettings, pool: pg.Pool, logger?: Logger, metrics?: CircleMetrics): EventTransport {
   const common = {
     pool,
     pollIntervalMs: settings.TRANSPORT_POLL_INTERVAL_MS,
@@ -32,6 +33,7 @@ export function createEventTransport(settings: TransportSettings, pool: pg.Pool,
       maxDelayMs: settings.TRANSPORT_RETRY_MAX_DELAY_MS,
     },
     ...(logger ? { logger } : {}),
+    ...(metrics ? { metrics } : {}),
   };
   if (settings.KAFKA_BROKERS) {
     return new KafkaTransport({

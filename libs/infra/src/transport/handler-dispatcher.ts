@@ -1,6 +1,8 @@
 import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import { PermanentHandlerError, type EventHandler, type EventStore, type StoredEvent } from '#domain';
+import { withLogContext } from '../logging/log-context.js';
 import type { Logger } from '../logging/logger.js';
+import type { CircleMetrics } from '../metrics/circle-metrics.js';
 import type { DeadLettersRepository } from './dead-letters.repository.js';
 import { defaultRetry, type RetryOptions } from './transport-options.js';
 
@@ -24,6 +26,7 @@ export class HandlerDispatcher {
     private readonly deadLetters: DeadLettersRepository,
     retryOptions: Partial<RetryOptions> = {},
     private readonly logger?: Logger,
+    private readonly metrics?: CircleMetrics,
   ) {
     this.retry = { ...defaultRetry, ...retryOptions };
     this.policy = retry(
@@ -49,21 +52,38 @@ export class HandlerDispatcher {
     const last = this.delivered.get(event.streamId);
     if (last !== undefined && event.streamVersion <= last) return;
 
+    // Lines the handler writes carry the correlation id of the command that caused the event.
+    const context = { correlationId: event.metadata.correlationId, eventId: event.eventId, handler: this.handler.name };
+    await withLogContext(context, () => this.deliverWithRetries(event, betweenAttempts));
+    this.remember(event);
+  }
+
+  private async deliverWithRetries(event: StoredEvent, betweenAttempts?: () => Promise<void>): Promise<void> {
     let attempts = 0;
     try {
       await this.policy.execute(async () => {
         if (attempts > 0 && betweenAttempts) await betweenAttempts();
         attempts += 1;
-        await this.handler.handle(event);
+        await this.attempt(event);
       });
     } catch (error) {
-      this.logger?.warn(
-        { handler: this.handler.name, eventId: event.eventId, streamId: event.streamId, attempts, err: error },
-        'event dead-lettered',
-      );
+      this.logger?.warn({ streamId: event.streamId, attempts, err: error }, 'event dead-lettered');
       await this.deadLetters.record(this.handler.name, event, attempts, error);
+      this.metrics?.deadLettered.inc({ group: this.handler.name });
     }
-    this.remember(event);
+  }
+
+  private async attempt(event: StoredEvent): Promise<void> {
+    const group = this.handler.name;
+    const started = performance.now();
+    try {
+      await this.handler.handle(event);
+      this.metrics?.handlerDuration.observe({ group, outcome: 'ok' }, (performance.now() - started) / 1000);
+    } catch (error) {
+      this.metrics?.handlerDuration.observe({ group, outcome: 'error' }, (performance.now() - started) / 1000);
+      this.metrics?.handlerFailures.inc({ group, event_type: event.type });
+      throw error;
+    }
   }
 
   /** Forgets what was delivered, e.g. when partitions move, so nothing stale is skipped by mistake. */

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { LOG_NOTIFY_CHANNEL } from '../event-store/postgres-event-store.js';
 import type { Logger } from '../logging/logger.js';
+import { PgListener } from '../postgres/pg-listener.js';
 
 /**
  * One LISTEN connection per process, fanned out to every reader of the log. Losing the
@@ -8,16 +9,23 @@ import type { Logger } from '../logging/logger.js';
  */
 export class LogNotifications {
   private readonly listeners = new Set<() => void>();
-  private client: pg.PoolClient | null = null;
-  private stopped = false;
-  private starting: Promise<void> | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly listener: PgListener;
 
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly logger?: Logger,
-    private readonly reconnectMs = 1000,
-  ) {}
+  constructor(pool: pg.Pool, logger?: Logger, reconnectMs = 1000) {
+    const wakeAll = () => {
+      for (const listener of this.listeners) listener();
+    };
+    this.listener = new PgListener(pool, LOG_NOTIFY_CHANNEL, {
+      onNotify: wakeAll,
+      // Appends that committed while we were not listening: let readers look now.
+      onListening: wakeAll,
+    }, { ...(logger ? { logger } : {}), reconnectMs });
+  }
+
+  /** True while the LISTEN connection is held (readiness reports it). */
+  get listening(): boolean {
+    return this.listener.listening;
+  }
 
   /** Registers a wake-up; returns the function that unregisters it. */
   onAppend(listener: () => void): () => void {
@@ -26,58 +34,10 @@ export class LogNotifications {
   }
 
   start(): Promise<void> {
-    this.stopped = false;
-    this.starting ??= this.connect();
-    return this.starting;
+    return this.listener.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    await this.starting?.catch(() => undefined);
-    this.starting = null;
-    const client = this.client;
-    this.client = null;
-    if (client) {
-      await client.query(`UNLISTEN ${LOG_NOTIFY_CHANNEL}`).catch(() => undefined);
-      client.release();
-    }
-  }
-
-  private async connect(): Promise<void> {
-    try {
-      const client = await this.pool.connect();
-      client.on('notification', () => {
-        for (const listener of this.listeners) listener();
-      });
-      client.on('error', (error) => this.lost(client, error));
-      await client.query(`LISTEN ${LOG_NOTIFY_CHANNEL}`);
-      if (this.stopped) {
-        client.release();
-        return;
-      }
-      this.client = client;
-      // Appends that committed while we were not listening: let readers look now.
-      for (const listener of this.listeners) listener();
-    } catch (error) {
-      this.logger?.warn({ err: error }, 'LISTEN failed; polling until it reconnects');
-      this.scheduleReconnect();
-    }
-  }
-
-  private lost(client: pg.PoolClient, error: Error): void {
-    if (this.client !== client) return;
-    this.client = null;
-    client.release(error);
-    this.logger?.warn({ err: error }, 'LISTEN connection lost; polling until it reconnects');
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped) return;
-    this.retryTimer = setTimeout(() => {
-      this.starting = this.connect();
-    }, this.reconnectMs);
-    this.retryTimer.unref();
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 }

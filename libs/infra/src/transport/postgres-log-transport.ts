@@ -10,6 +10,7 @@ import { LogNotifications } from './log-notifications.js';
 import { PartitionLeases } from './partition-leases.js';
 import { partitionOf } from './partitioning.js';
 import type { CommonTransportOptions } from './transport-options.js';
+import type { PartitionLag, TransportCheck, TransportDiagnostics } from './transport-diagnostics.js';
 import { WakeUp } from './wake-up.js';
 
 export interface PostgresLogTransportOptions extends CommonTransportOptions {
@@ -58,6 +59,8 @@ class PostgresLogSubscription implements Subscription {
   private closing = false;
   private loops: Promise<void>[] = [];
   private readonly unlisten: () => void;
+  /** Local time of the last lease heartbeat that reached the database; 0 before the first. */
+  private lastHeartbeatAt = 0;
 
   constructor(
     private readonly dispatcher: HandlerDispatcher,
@@ -79,6 +82,26 @@ class PostgresLogSubscription implements Subscription {
   /** Partitions this member holds now (tests and diagnostics). */
   partitions(): number[] {
     return [...this.owned.keys()].sort((a, b) => a - b);
+  }
+
+  /** Log positions between `head` and each held partition's handled position. */
+  lag(head: number): { partition: number; events: number }[] {
+    return [...this.owned.values()]
+      .filter((s) => !s.revoked)
+      .map((s) => ({ partition: s.partition, events: Math.max(0, head - s.doneUpTo) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  /**
+   * A member whose heartbeat has not reached the database for a whole lease is, for the
+   * others, gone: they take its partitions. Holding none is fine (more workers than
+   * partitions); not being heard from is not.
+   */
+  membership(): { live: boolean; detail: string } {
+    const silentMs = Date.now() - this.lastHeartbeatAt;
+    if (this.lastHeartbeatAt === 0) return { live: false, detail: 'has not joined yet' };
+    if (silentMs > this.settings.leaseMs) return { live: false, detail: `no lease heartbeat reached the database for ${silentMs} ms (lease ${this.settings.leaseMs} ms)` };
+    return { live: true, detail: `member, holding ${this.owned.size} of ${this.settings.partitions} partitions` };
   }
 
   async close(): Promise<void> {
@@ -109,6 +132,8 @@ class PostgresLogSubscription implements Subscription {
   private async rebalance(): Promise<void> {
     const started = Date.now();
     const target = await this.leases.heartbeat();
+    // When it returned, not when it was sent: a heartbeat stuck on a lock proves nothing until it lands.
+    this.lastHeartbeatAt = Date.now();
     const held = new Set(await this.leases.renew());
     for (const [partition, state] of this.owned) {
       if (held.has(partition)) state.validUntil = started + this.settings.leaseMs;
@@ -246,7 +271,7 @@ class PostgresLogSubscription implements Subscription {
  * (= handler name) the streams are spread over `partitions` partitions; workers share
  * them through leases in Postgres and keep one checkpoint per partition.
  */
-export class PostgresLogTransport implements EventTransport {
+export class PostgresLogTransport implements EventTransport, TransportDiagnostics {
   private readonly store: EventStore;
   private readonly deadLetterStore: DeadLettersRepository;
   private readonly notifications: LogNotifications;
@@ -272,7 +297,7 @@ export class PostgresLogTransport implements EventTransport {
     const leaseMs = this.options.leaseMs ?? 10_000;
     const logger = this.options.logger?.child({ handler: handler.name, transport: 'postgres-log' });
     const subscription = new PostgresLogSubscription(
-      new HandlerDispatcher(handler, this.deadLetterStore, this.options.retry, logger),
+      new HandlerDispatcher(handler, this.deadLetterStore, this.options.retry, logger, this.options.metrics),
       new PartitionLeases(this.options.pool, handler.name, partitions, this.memberId, leaseMs),
       this.store,
       this.notifications,
@@ -307,6 +332,26 @@ export class PostgresLogTransport implements EventTransport {
   /** Partitions one handler holds in this process (tests and diagnostics). */
   assignedPartitions(handler: string): number[] {
     return this.subscriptions.get(handler)?.partitions() ?? [];
+  }
+
+  async lag(): Promise<PartitionLag[]> {
+    if (this.subscriptions.size === 0) return [];
+    const head = await this.store.headPosition();
+    return [...this.subscriptions].flatMap(([group, s]) => s.lag(head).map((l) => ({ group, ...l })));
+  }
+
+  connection(): TransportCheck {
+    return this.notifications.listening
+      ? { up: true, detail: 'LISTEN connection to PostgreSQL up' }
+      : { up: false, detail: 'LISTEN connection to PostgreSQL lost; reconnecting (reading by polling meanwhile)' };
+  }
+
+  membership(): TransportCheck {
+    const groups = [...this.subscriptions].map(([group, s]) => ({ group, ...s.membership() }));
+    return {
+      up: groups.every((g) => g.live),
+      detail: groups.length === 0 ? 'no consumer group subscribed' : groups.map((g) => `${g.group}: ${g.detail}`).join('; '),
+    };
   }
 
   deadLetters(handler?: string): Promise<DeadLetter[]> {

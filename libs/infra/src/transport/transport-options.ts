@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/logger.js';
+import type { CircleMetrics } from '../metrics/circle-metrics.js';
 
 /** Retry policy for a failing handler; the same for both adapters. */
 export interface RetryOptions {
@@ -17,4 +18,6 @@ export interface CommonTransportOptions {
   /** How often the log is polled when no notification arrives (LISTEN connection lost, missed wake-up). */
   pollIntervalMs?: number;
   logger?: Logger;
+  /** Handler timings, failures and dead letters are counted here when given. */
+  metrics?: CircleMetrics;
 }

@@ -26,7 +26,7 @@ export const COMMAND_EVENT_TYPES = [
   'EnvironmentDefined', 'EnvironmentUpdated',
   'RolloutRequested', 'RolloutApprovalGiven', 'RolloutApproved', 'RolloutPaused', 'RolloutResumed', 'RolloutPromoted',
   'RolloutAbortRequested',
-  'ApiTokenIssued', 'ApiTokenRevoked', 'DeadLetterReplayRequested',
+  'ApiTokenIssued', 'ApiTokenRevoked', 'ApiTokenExpiryChanged', 'DeadLetterReplayRequested',
   'WebhookRuleCreated', 'WebhookRuleDeleted', 'WebhookSecretRotated', 'WebhookDeliveryRecorded',
 ] as const;
 

@@ -1,25 +1,26 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Injection token of the SecretCipher (built from configuration, see webhooks.module.ts). */
+/** Injection token of the process's SecretCipher (provided by DatabaseModule). */
 export const SECRET_CIPHER = Symbol('SecretCipher');
 
 /**
- * AES-256-GCM for webhook secrets at rest. HMAC verification needs the secret itself,
- * so a hash is not enough for GitHub; GCM also authenticates, so a tampered row fails
+ * AES-256-GCM for secrets at rest: git webhook secrets and inline kubeconfigs. Both must
+ * be read back in full (an HMAC check needs the webhook secret, the gateway the
+ * kubeconfig), so a hash would not do; GCM also authenticates, so a tampered row fails
  * to decrypt instead of yielding a wrong secret.
  */
 export class SecretCipher {
   private loaded: Buffer | null = null;
 
-  /** `loadKey` runs on first use, so an API that never sees a webhook secret writes no key file. */
+  /** `loadKey` runs on first use, so a process that never handles a secret writes no key file. */
   constructor(private readonly loadKey: () => Buffer) {}
 
   private get key(): Buffer {
     if (this.loaded === null) {
       const key = this.loadKey();
-      if (key.length !== 32) throw new Error('the webhook secret key must be 32 bytes');
+      if (key.length !== 32) throw new Error('the secret key must be 32 bytes');
       this.loaded = key;
     }
     return this.loaded;
@@ -30,6 +31,7 @@ export class SecretCipher {
     const configured = config.CIRCLE_SECRET_KEY;
     if (configured) return new SecretCipher(() => Buffer.from(configured, 'base64'));
     return new SecretCipher(() => {
+      // The name predates kubeconfig encryption; it is kept so existing data stays readable.
       const file = join(config.CIRCLE_DATA_DIR, 'webhook-secret.key');
       try {
         return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
@@ -57,18 +59,19 @@ export class SecretCipher {
 
   decrypt(sealed: string): string {
     const [version, iv, tag, data] = sealed.split(':');
-    if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('unknown webhook secret encoding');
+    if (!SecretCipher.isSealed(sealed) || !iv || !tag || data === undefined) throw new Error(`unknown sealed secret encoding ${version ?? ''}`.trim());
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
     return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');
   }
-}
 
-export const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
+  /** A stored value in the clear: decrypted when sealed, as is when written before encryption at rest. */
+  reveal(stored: string): string {
+    return SecretCipher.isSealed(stored) ? this.decrypt(stored) : stored;
+  }
 
-/** Compares a presented token with a stored hash; hashing first makes the lengths equal, so nothing leaks through timing. */
-export function tokenMatches(presented: string, storedHash: string): boolean {
-  const a = Buffer.from(hashSecret(presented), 'hex');
-  const b = Buffer.from(storedHash, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
+  /** Whether a stored value is sealed by this class (rows written before encryption are not). */
+  static isSealed(stored: string): boolean {
+    return /^v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]*$/.test(stored);
+  }
 }
