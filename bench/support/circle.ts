@@ -30,7 +30,15 @@ export async function startBenchCircle(options: {
 }): Promise<BenchCircle> {
   mkdirSync(options.logDir, { recursive: true });
   const adminToken = `circle_bench_admin_${randomBytes(24).toString('hex')}`;
-  const common = { DATABASE_URL: options.databaseUrl, ...options.env };
+  const common = {
+    DATABASE_URL: options.databaseUrl,
+    // One key for both processes (kubeconfigs are sealed at rest), and no state in the worktree.
+    CIRCLE_SECRET_KEY: randomBytes(32).toString('base64'),
+    CIRCLE_DATA_DIR: options.logDir,
+    // A free port for the worker's /metrics: other circles may hold the default one.
+    WORKER_METRICS_PORT: '0',
+    ...options.env,
+  };
   const profile = (name: string) =>
     options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   const worker =
