@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   printTable(['target', 'wanted', 'measured', ''], [['API req/s ÷ bare node:http req/s', `≥ ${TARGET.ratio}`, round(ratio, 2), verdict(ratio >= TARGET.ratio)]]);
   process.stdout.write(`API peak resident set: ${apiPeakRssMb} MB\n`);
   if (profile) {
-    process.stdout.write(`\nCPU profile ${profile.file} (${profile.totalMs} ms sampled)\n\n`);
+    process.stdout.write(`\nCPU profile ${profile.file} (busy ${profile.totalMs} ms, idle ${profile.idleMs} ms): shares of busy time\n\n`);
     printTable(['package', 'self ms', 'share'], profile.packages.map((x) => [x.name, x.selfMs, `${(x.share * 100).toFixed(1)} %`]));
     printTable(['function', 'self ms', 'share'], profile.functions.map((x) => [x.frame, x.selfMs, `${(x.share * 100).toFixed(1)} %`]));
   }

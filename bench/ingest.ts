@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   printTable(['target', 'wanted', 'measured', ''], targets);
   process.stdout.write(`worker peak resident set: ${memory?.workerPeakRssMb} MB; statuses per run: ${rows.map((r) => `${r.clients}: ${JSON.stringify(r.api.statuses)}`).join('; ')}\n`);
   for (const p of profiles) {
-    process.stdout.write(`\nCPU profile ${p.file} (${p.totalMs} ms sampled): self time by package\n\n`);
+    process.stdout.write(`\nCPU profile ${p.file} (busy ${p.totalMs} ms, idle ${p.idleMs} ms): self time by package, shares of busy time\n\n`);
     printTable(['package', 'self ms', 'share'], p.packages.map((x) => [x.name, x.selfMs, `${(x.share * 100).toFixed(1)} %`]));
     printTable(['function', 'self ms', 'share'], p.functions.map((x) => [x.frame, x.selfMs, `${(x.share * 100).toFixed(1)} %`]));
   }
