@@ -7,6 +7,8 @@
  *   npm run bench:transport            # embedded PostgreSQL, test broker
  *   DATABASE_URL=postgres://… KAFKA_BROKERS=host:9092 npm run bench:transport
  *
+ * Results also go to bench/results/transport-<time>.json.
+ *
  * Two measurements per adapter:
  * - throughput: APPENDERS concurrent appenders, BATCH events (on BATCH streams) per
  *   append transaction, until THROUGHPUT_EVENTS events were handled; events/s from the
@@ -32,13 +34,14 @@ import { KafkaTransport } from '#infra/transport/kafka-transport.js';
 import { PostgresLogTransport } from '#infra/transport/postgres-log-transport.js';
 import { migrations } from '../migrations/index.js';
 import { KafkaTestBroker } from '../test/support/kafka-broker/broker.js';
+import { writeResults } from './support/report.js';
 
 const env = process.env;
 const PARTITIONS = Number(env['PARTITIONS'] ?? 12);
 const APPENDERS = Number(env['APPENDERS'] ?? 16);
-const THROUGHPUT_EVENTS = Number(env['THROUGHPUT_EVENTS'] ?? 10_000);
+const THROUGHPUT_EVENTS = Number(env['THROUGHPUT_EVENTS'] ?? 5_000);
 const RATE = Number(env['RATE'] ?? 1000);
-const RATE_SECONDS = Number(env['RATE_SECONDS'] ?? 10);
+const RATE_SECONDS = Number(env['RATE_SECONDS'] ?? 5);
 /** Events per append transaction: at 1,000 events/s, one transaction every 10 ms. */
 const BATCH = Number(env['BATCH'] ?? 10);
 const STREAMS = 200;
@@ -240,6 +243,12 @@ async function main(): Promise<void> {
         `| ${r.adapter} | ${f(r.appendPerSecond)} | ${f(r.endToEndPerSecond)} | ${f(r.endToEndPerSecond / raw, 2)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${f(r.max, 1)} | ${f(r.rateAchieved)} |\n`,
       );
     }
+    const path = writeResults('transport', {
+      settings: { partitions: PARTITIONS, appenders: APPENDERS, batch: BATCH, throughputEvents: THROUGHPUT_EVENTS, rate: RATE, rateSeconds: RATE_SECONDS },
+      rawInsertCommitsPerSecond: raw,
+      results: results.map((r) => ({ ...r, ratioToRaw: r.endToEndPerSecond / raw })),
+    });
+    process.stdout.write(`results: ${path}\n`);
   } finally {
     await broker?.stop();
     await embedded?.stop();

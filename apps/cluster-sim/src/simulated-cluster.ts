@@ -25,6 +25,8 @@ export interface SimulatedClusterOptions {
   readonly msPerReplica?: number;
   /** Events kept for watch resumption; older resourceVersions get 410 Expired (default 2000). */
   readonly watchHistory?: number;
+  /** Told of every request as it arrives, before anything else happens to it (benchmarks time clients' calls with it). */
+  readonly onRequest?: (method: string, path: string) => void;
 }
 
 /** TLS material of a cluster: its serving certificate and the CA that signs it and client certificates. */
@@ -104,6 +106,7 @@ export class SimulatedCluster {
   private latencyMs = 0;
   private failures: InjectedFailure[] = [];
   private unreachable: { mode: UnreachableMode; timer: NodeJS.Timeout | null } | null = null;
+  private readonly onRequest: ((method: string, path: string) => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -115,6 +118,7 @@ export class SimulatedCluster {
     this.token = options.token ?? randomBytes(24).toString('base64url');
     this.boundPort = options.port ?? 0;
     this.host = options.host ?? '127.0.0.1';
+    this.onRequest = options.onRequest;
     this.controller = new DeploymentController(
       this.store,
       () => {
@@ -278,6 +282,7 @@ export class SimulatedCluster {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.stats.requests++;
+    this.onRequest?.(req.method ?? 'GET', req.url ?? '/');
     res.on('finish', () => {
       this.stats.byStatus[res.statusCode] = (this.stats.byStatus[res.statusCode] ?? 0) + 1;
     });

@@ -26,6 +26,8 @@ export class ProjectionRunner {
   private readonly pollMs: number;
   private stopped = false;
   private wake: (() => void) | null = null;
+  /** An append was notified since the current pass began; the pass may have missed it. */
+  private notified = false;
   private loop: Promise<void> | null = null;
 
   constructor(
@@ -65,16 +67,23 @@ export class ProjectionRunner {
     try {
       await this.acquireLock(client);
       if (this.stopped) return;
-      client.on('notification', () => this.wake?.());
+      client.on('notification', () => {
+        this.notified = true;
+        this.wake?.();
+      });
       await client.query(`LISTEN ${EVENTS_CHANNEL}`);
       this.logger?.info({ projections: this.projections.map((p) => p.name) }, 'projecting');
       while (!this.stopped) {
+        this.notified = false;
         try {
           await this.catchUp();
         } catch (error) {
           this.logger?.error({ err: error }, 'projection batch failed; retrying');
         }
-        await this.sleep();
+        // A notification (or stop()) that arrived during the pass found no sleep to end:
+        // the events it announced may have committed after an earlier projection had
+        // finished its turn, so go again now rather than a whole poll interval later.
+        if (!this.notified && !this.stopped) await this.sleep();
       }
     } finally {
       await client.query(`UNLISTEN ${EVENTS_CHANNEL}`).catch(() => undefined);
