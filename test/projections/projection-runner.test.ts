@@ -61,4 +61,50 @@ describe('projection runner', () => {
       await runner.stop();
     }
   });
+
+  it('moves every projection in one transaction, and keeps the others going while one refuses an event', async () => {
+    await db.pool.query('CREATE TABLE test_seen (position bigint PRIMARY KEY, name text NOT NULL)');
+    // Writes in the runner's transaction, as a real read model does: a rolled-back batch leaves nothing.
+    const healthy: Projection = {
+      name: 'test.healthy',
+      eventTypes: ['ApplicationCreated'],
+      async apply(event: StoredEvent, tx) {
+        await tx.query('INSERT INTO test_seen (position, name) VALUES ($1, $2)', [event.globalPosition, (event.data as { name: string }).name]);
+      },
+    };
+    let refuse = true;
+    const picky: Projection = {
+      name: 'test.picky',
+      eventTypes: ['ApplicationCreated'],
+      async apply(event: StoredEvent) {
+        if (refuse && (event.data as { name: string }).name === 'poison') throw new Error('cannot project poison');
+      },
+    };
+    const seed = seeder(store);
+    const runner = new ProjectionRunner(db.pool, store, [healthy, picky]);
+    const checkpoint = async (name: string) =>
+      Number((await db.pool.query<{ position: string }>('SELECT position FROM projection_checkpoints WHERE name = $1', [name])).rows[0]?.position ?? 0);
+    const seen = async () => (await db.pool.query<{ name: string }>('SELECT name FROM test_seen ORDER BY position')).rows.map((r) => r.name);
+
+    await seed.application('fine-1');
+    await runner.catchUp();
+    const head = await store.headPosition();
+    // One commit carried both checkpoints: their rows share the transaction id.
+    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(DISTINCT xmin::text)::int AS n FROM projection_checkpoints WHERE name IN ('test.healthy', 'test.picky')`);
+    expect(rows[0]!.n).toBe(1);
+    expect([await checkpoint('test.healthy'), await checkpoint('test.picky')]).toEqual([head, head]);
+
+    await seed.application('poison');
+    await seed.application('fine-2');
+    await expect(runner.catchUp()).rejects.toThrow('cannot project poison');
+    expect((await seen()).slice(-3)).toEqual(['fine-1', 'poison', 'fine-2']);
+    expect(await checkpoint('test.healthy')).toBe(await store.headPosition());
+    expect(await checkpoint('test.picky')).toBe(head);
+
+    // Once it can, the stuck projection catches up by itself; the healthy one applies nothing twice.
+    refuse = false;
+    await runner.catchUp();
+    expect(await checkpoint('test.picky')).toBe(await store.headPosition());
+    expect((await seen()).filter((n) => n === 'poison')).toHaveLength(1);
+  });
 });
