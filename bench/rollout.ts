@@ -135,6 +135,9 @@ async function main(): Promise<void> {
         }
       }));
       const baselineMs = performance.now() - baselineStart;
+      // The baseline's 1,000 clients must not be counted as the worker's memory.
+      await gateway.close();
+      (globalThis as { gc?: () => void }).gc?.();
 
       const rolloutId = `bench-${size}`;
       const rssBefore = process.memoryUsage().rss;
@@ -189,12 +192,14 @@ async function main(): Promise<void> {
         simulatorMs: Math.round(baselineMs),
         ratio: Number((rolloutMs / baselineMs).toFixed(2)),
         processRssPeakMb: mb(rssPeak),
+        /** What the process held before the rollout (harness, pool, the closed baseline's leftovers). */
+        processRssBeforeMb: mb(rssBefore),
         timelineMs: timeline,
       };
       results.push(row);
       console.log(
         `${String(size).padStart(5)} clusters  rollout ${String(row.rolloutMs).padStart(6)} ms  simulator alone ${String(row.simulatorMs).padStart(6)} ms  ` +
-          `overhead ratio ${row.ratio.toFixed(2)}  ${phase}  rss peak ${row.processRssPeakMb} MB (worker and baseline script; the simulator is its own process)`,
+          `overhead ratio ${row.ratio.toFixed(2)}  ${phase}  rss peak ${row.processRssPeakMb} MB, ${row.processRssBeforeMb} MB before the rollout (worker, harness and the closed baseline's leftovers; the simulator is its own process)`,
       );
       console.log(`        after the request: ${Object.entries(timeline).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
     }

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   for (const name of names) {
     process.stdout.write(`\n=== bench:${name} ===\n`);
     const started = performance.now();
-    const child = spawn(process.execPath, ['--enable-source-maps', `dist/bench/${name}.js`], { stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--enable-source-maps', '--expose-gc', `dist/bench/${name}.js`], { stdio: 'inherit' });
     const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
     rows.push([name, Math.round((performance.now() - started) / 1000), code === 0 ? 'ok' : `failed (${code ?? signal})`]);
   }
