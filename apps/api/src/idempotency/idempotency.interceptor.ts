@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
+import { ExponentialBackoff, handleAll, retry, timeout, TimeoutStrategy, wrap } from 'cockatiel';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { canonicalJson } from '#domain';
 import type { Logger } from '#infra/logging/logger.js';
@@ -17,6 +18,12 @@ const REPLAYED_HEADERS = ['location', 'x-circle-position'];
  * deciders treat the same content as a retry, and rollout ids derive from the key).
  */
 const ABANDONED_AFTER_MS = 60_000;
+
+/** Background retries of recording or releasing a key: about as long as a key takes to count as abandoned. */
+const SETTLE_RETRIES = wrap(
+  timeout(ABANDONED_AFTER_MS, TimeoutStrategy.Aggressive),
+  retry(handleAll, { maxAttempts: Infinity, backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 5_000 }) }),
+);
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
 interface StoredKey {
@@ -114,19 +121,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
    * seconds. Past that bound a retry takes the key over anyway, so the trying stops.
    */
   private async settle(what: 'record' | 'release', work: () => Promise<unknown>): Promise<void> {
-    const giveUpAt = Date.now() + ABANDONED_AFTER_MS;
-    const attempt = async (delayMs: number): Promise<void> => {
-      try {
-        await work();
-      } catch (error) {
-        if (Date.now() + delayMs >= giveUpAt) {
-          this.logger.warn({ err: error }, `could not ${what} an Idempotency-Key; it counts as abandoned after ${ABANDONED_AFTER_MS} ms`);
-          return;
-        }
-        setTimeout(() => void attempt(Math.min(delayMs * 2, 5_000)), delayMs).unref();
-      }
-    };
-    await attempt(250);
+    try {
+      await work();
+    } catch {
+      void SETTLE_RETRIES.execute(work).catch((error: unknown) =>
+        this.logger.warn({ err: error }, `could not ${what} an Idempotency-Key; it counts as abandoned after ${ABANDONED_AFTER_MS} ms`),
+      );
+    }
   }
 
   /** True when this request now owns the key (new, or an abandoned one taken over). */
