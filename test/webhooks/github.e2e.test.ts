@@ -94,6 +94,20 @@ describe('GitHub webhooks, end to end on the simulator', () => {
     expect(release.body.images).toEqual([{ name: 'hello', repository: 'registry.example.com/hello', tag: 'simple-tag' }]);
   });
 
+  it('a tag created in GitHub’s UI (create event) registers its release; a created branch is ignored with the reason', async () => {
+    const payload = githubExample('create', (p) => p.ref_type === 'tag');
+    payload.ref = 'simple-from-ui';
+    const response = await postGithub(circle, 'create', payload, { secret: SECRET }).expect(202);
+    expect(response.body).toMatchObject({ event: 'create', ref: 'refs/tags/simple-from-ui', commit: null });
+    expect(response.body.outcome).toMatchObject({ status: 'processed', releases: [{ application: 'hello', version: '1.0.0-simple-from-ui', created: true }], rollouts: [] });
+    const release = await circle.http().get(`/v1/applications/hello/releases/1.0.0-simple-from-ui?position=${response.headers['x-circle-position']}`).auth(fx.deployer, { type: 'bearer' }).expect(200);
+    expect(release.body.images).toEqual([{ name: 'hello', repository: 'registry.example.com/hello', tag: 'simple-from-ui' }]);
+
+    const branch = { ...githubExample('create', (p) => p.ref_type === 'tag'), ref: 'feature/ui', ref_type: 'branch' };
+    const ignored = await postGithub(circle, 'create', branch, { secret: SECRET }).expect(202);
+    expect(ignored.body.outcome).toMatchObject({ status: 'ignored', reason: expect.stringContaining('create of a branch') });
+  });
+
   it('a published release registers a release of its tag', async () => {
     const payload = githubExample('release', (p) => p.action === 'published');
     const response = await postGithub(circle, 'release', payload, { secret: SECRET }).expect(202);
