@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FastifyRequest } from 'fastify';
 import { ConcurrencyError, DomainError } from '#domain';
+import { EventDataRefusedError } from '#infra/event-store/postgres-event-store.js';
 import type { Logger } from '#infra/logging/logger.js';
 import { toProblem } from '../../apps/api/src/common/problem-details.filter.js';
 
@@ -31,6 +32,7 @@ describe('mapping errors to problem details', () => {
     [new DomainError('RELEASE_ALREADY_EXISTS', 'dup'), 409],
     [new DomainError('ROLLOUT_SELF_APPROVAL', 'no'), 422],
     [new ConcurrencyError('application-shop', 3, 4), 409],
+    [new EventDataRefusedError(Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' })), 400],
   ])('maps %p to HTTP %i without logging it as a failure', (error, status) => {
     const { logger, lines } = recordingLogger();
     expect(toProblem(error, logger, request).status).toBe(status);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConcurrencyError, type EventMetadata, type NewEvent } from '#domain';
-import { PostgresEventStore } from '#infra/event-store/postgres-event-store.js';
+import { EventDataRefusedError, PostgresEventStore } from '#infra/event-store/postgres-event-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const meta: EventMetadata = { actor: 'ci-token', source: 'api', correlationId: 'corr-1', causationId: 'req-1' };
@@ -144,6 +144,14 @@ describe('PostgresEventStore', () => {
     expect(await store.lastPositionOf(['LpBeta'])).toBe(globalPosition - 1);
     expect(await store.lastPositionOf(['LpNever'])).toBe(0);
     expect(await store.lastPositionOf([])).toBe(0);
+  });
+
+  it('refuses a value Postgres cannot store with EventDataRefusedError, writing nothing', async () => {
+    const head = await store.headPosition();
+    const refused = await store.append('nul-1', [ev('Created', { name: 'a\u0000b' })], 'no_stream').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(EventDataRefusedError);
+    expect(refused).toMatchObject({ code: 'EVENT_DATA_REFUSED' });
+    expect(await store.headPosition()).toBe(head);
   });
 
   it('reads the whole log in pages by position', async () => {

@@ -1,4 +1,5 @@
 import { ConcurrencyError, DomainError, type DomainErrorKind } from '#domain';
+import { EventDataRefusedError } from '#infra/event-store/postgres-event-store.js';
 
 export interface FieldProblem {
   /** Dotted path of the offending field, e.g. "images.0.digest". */
@@ -99,6 +100,9 @@ export function problemFromKnownError(error: unknown): ProblemDetails | null {
   }
   if (error instanceof DomainError) {
     return problem(STATUS_BY_KIND[error.kind], error.code, error.message, Object.keys(error.details).length ? { details: error.details } : {});
+  }
+  if (error instanceof EventDataRefusedError) {
+    return problem(400, error.code, 'a value in the request cannot be stored (a character or number the database refuses); change it and retry');
   }
   if (error instanceof ConcurrencyError) {
     return problem(409, error.code, `${error.streamId} was changed by another request at the same time; read it again and retry`, {

@@ -223,12 +223,33 @@ export class PostgresEventStore implements EventStore {
  */
 function translate(error: unknown): Error {
   if (error instanceof ConcurrencyError) return error;
+  if (isValueError(error)) return new EventDataRefusedError(error);
   const pgError = error as { code?: string; constraint?: string };
   if (pgError.code === '23505' && pgError.constraint === 'events_event_id_key') {
     return new Error('an event with this id was already appended', { cause: error });
   }
   return new Error(`event store append failed: ${(error as Error).message}`, { cause: error });
 }
+
+/**
+ * Postgres refused a value in the events themselves (SQLSTATE class 22: a character it
+ * cannot store, a number out of range). The caller's input caused it, so it is the
+ * caller's error to fix, not circle's; the API answers it with 400. The edge checks input
+ * before it gets here; this is the second line.
+ */
+export class EventDataRefusedError extends Error {
+  readonly code = 'EVENT_DATA_REFUSED';
+
+  constructor(cause: unknown) {
+    super(`the database refused a value in the events to append: ${(cause as Error).message}`, { cause });
+    this.name = 'EventDataRefusedError';
+  }
+}
+
+const isValueError = (error: unknown): boolean => {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('22');
+};
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity violation): caused by one caller's input. */
 function isDataError(error: unknown): boolean {
