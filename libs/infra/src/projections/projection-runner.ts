@@ -100,8 +100,7 @@ export class ProjectionRunner {
     await inTransaction(this.pool, async (tx) => {
       // Row locks make a second runner (during a lock hand-over) wait, then see that the
       // checkpoints moved, instead of applying the same events again.
-      await tx.query('SELECT name FROM projection_checkpoints WHERE name = ANY($1) ORDER BY name FOR UPDATE', [names]);
-      const locked = await this.checkpoints(tx, names);
+      const locked = await this.checkpoints(tx, names, { lock: true });
       if (names.some((name) => (locked.get(name) ?? 0) !== (checkpoints.get(name) ?? 0))) return;
       for (const event of events) {
         for (const projection of this.projections) {
@@ -120,10 +119,15 @@ export class ProjectionRunner {
     return events.length;
   }
 
-  private async checkpoints(db: pg.Pool | pg.PoolClient, names: readonly string[]): Promise<Map<string, number>> {
-    const { rows } = await db.query<{ name: string; position: string }>('SELECT name, position FROM projection_checkpoints WHERE name = ANY($1)', [names]);
+  /** Checkpoints by name; `lock` takes their row locks (in name order, so two runners cannot deadlock). */
+  private async checkpoints(db: pg.Pool | pg.PoolClient, names: readonly string[], options: { lock?: boolean } = {}): Promise<Map<string, number>> {
+    const { rows } = await db.query<{ name: string; position: string }>(
+      `SELECT name, position FROM projection_checkpoints WHERE name = ANY($1)${options.lock ? ' ORDER BY name FOR UPDATE' : ''}`,
+      [names],
+    );
     return new Map(rows.map((r) => [r.name, Number(r.position)]));
   }
+
 
   private async run(): Promise<void> {
     const client = await this.pool.connect();
